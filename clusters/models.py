@@ -1,0 +1,105 @@
+"""Data-plane clusters: the OpenShift clusters Kafkas are placed on (upstream `clusters`)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from fleetmanager.ids import new_xid
+
+
+class ClusterStatus(models.TextChoices):
+    ACCEPTED = "cluster_accepted"
+    PROVISIONING = "cluster_provisioning"
+    PROVISIONED = "cluster_provisioned"
+    WAITING_FOR_FLEETSHARD = "waiting_for_kas_fleetshard_operator"
+    READY = "ready"
+    DEPROVISIONING = "deprovisioning"
+    CLEANUP = "cleanup"
+    FAILED = "failed"
+
+
+C = ClusterStatus
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    C.ACCEPTED: frozenset({C.PROVISIONING, C.FAILED, C.DEPROVISIONING}),
+    C.PROVISIONING: frozenset({C.PROVISIONED, C.FAILED, C.DEPROVISIONING}),
+    C.PROVISIONED: frozenset({C.WAITING_FOR_FLEETSHARD, C.FAILED, C.DEPROVISIONING}),
+    # The agent's own report moves a waiting cluster to ready (and a ready one back).
+    C.WAITING_FOR_FLEETSHARD: frozenset({C.READY, C.FAILED, C.DEPROVISIONING}),
+    C.READY: frozenset({C.WAITING_FOR_FLEETSHARD, C.DEPROVISIONING, C.FAILED}),
+    # A cluster that still holds Kafkas goes back to ready instead of being deleted.
+    C.DEPROVISIONING: frozenset({C.CLEANUP, C.READY}),
+    C.CLEANUP: frozenset(),
+    C.FAILED: frozenset({C.DEPROVISIONING}),
+}
+
+DELETING_STATUSES = frozenset({C.DEPROVISIONING, C.CLEANUP})
+
+
+class ProviderType(models.TextChoices):
+    OCM = "ocm"
+    STANDALONE = "standalone"
+
+
+class ClusterType(models.TextChoices):
+    MANAGED = "managed"
+    ENTERPRISE = "enterprise"
+
+
+class ClusterQuerySet(models.QuerySet["Cluster"]):
+    pass
+
+
+class ActiveClusterManager(models.Manager.from_queryset(ClusterQuerySet)):  # type: ignore[misc]
+    """Soft-deleted clusters are invisible unless asked for through ``all_objects``."""
+
+    def get_queryset(self) -> ClusterQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Cluster(models.Model):
+    """One data-plane cluster and the agent (kas-fleetshard) that runs on it."""
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_xid, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    # The OCM cluster id (or the configured id of a standalone cluster); agents use it in paths.
+    cluster_id = models.CharField(max_length=64, unique=True)
+    external_id = models.CharField(max_length=64, blank=True, default="")
+    name = models.CharField(max_length=255, blank=True, default="")
+    cloud_provider = models.CharField(max_length=32)
+    region = models.CharField(max_length=64)
+    multi_az = models.BooleanField(default=True)
+    status = models.CharField(max_length=64, choices=ClusterStatus.choices, default=C.ACCEPTED, db_index=True)
+    provider_type = models.CharField(max_length=32, choices=ProviderType.choices, default=ProviderType.OCM)
+    cluster_type = models.CharField(max_length=32, choices=ClusterType.choices, default=ClusterType.MANAGED)
+    organization_id = models.CharField(max_length=255, blank=True, default="")
+    cluster_dns = models.CharField(max_length=255, blank=True, default="")
+    identity_provider_id = models.CharField(max_length=255, blank=True, default="")
+    # The agent's SSO client; its token's clientId must equal client_id.
+    client_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    client_secret = models.CharField(max_length=255, blank=True, default="")
+    supported_instance_type = models.CharField(max_length=64, default="standard,developer")
+    available_strimzi_versions = models.JSONField(default=list, blank=True)
+    dynamic_capacity_info = models.JSONField(default=dict, blank=True)
+    access_kafkas_via_private_network = models.BooleanField(default=False)
+    provider_spec = models.JSONField(default=dict, blank=True)
+    cluster_spec = models.JSONField(default=dict, blank=True)
+
+    objects = ActiveClusterManager()
+    all_objects = ClusterQuerySet.as_manager()
+
+    class Meta:
+        db_table = "clusters"
+        base_manager_name = "all_objects"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["cloud_provider", "region", "status"], name="clusters_placement_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id} ({self.cloud_provider}/{self.region}, {self.status})"
+
+    @property
+    def instance_types(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.supported_instance_type.split(",") if t.strip())

@@ -1,0 +1,66 @@
+"""Upstream list paging: `page` and `size` query parameters and the list envelope.
+
+``{"kind": "...List", "page": P, "size": S, "total": T, "items": [...]}``
+
+Upstream reports ``size = min(requested size, total)`` even on a short last page;
+we report the number of items actually returned (see docs/upstream-differences.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from fleetmanager.api import errors
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 65500
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    page: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+def _integer(params: Mapping[str, str], name: str, default: int, context: str) -> int:
+    raw = params.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise errors.ServiceError(
+            errors.MALFORMED_REQUEST, f"{context}: {name} must be an integer, got '{raw}'"
+        ) from None
+
+
+def page_request(params: Mapping[str, str], *, context: str) -> PageRequest:
+    """Parse page/size; ``context`` prefixes error reasons ("unable to list kafka requests")."""
+    page = _integer(params, "page", 1, context)
+    size = _integer(params, "size", DEFAULT_PAGE_SIZE, context)
+    if page < 0:
+        raise errors.ServiceError(errors.MALFORMED_REQUEST, f"{context}: page must be 1 or more, got {page}")
+    if size == 0:
+        raise errors.ServiceError(errors.MALFORMED_REQUEST, f"{context}: size must be 1 or more, got 0")
+    if size < 0 or size > MAX_PAGE_SIZE:
+        size = MAX_PAGE_SIZE
+    return PageRequest(page=max(page, 1), size=size)
+
+
+def paginate(queryset: QuerySet, request: PageRequest) -> tuple[list[Any], int]:
+    """One page of rows and the total count (two queries; the count skips ordering)."""
+    total = queryset.order_by().count()
+    rows = list(queryset[request.offset : request.offset + request.size]) if total else []
+    return rows, total
+
+
+def list_envelope(kind: str, request: PageRequest, items: Sequence[Any], total: int) -> dict[str, Any]:
+    return {"kind": kind, "page": request.page, "size": len(items), "total": total, "items": list(items)}

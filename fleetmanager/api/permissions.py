@@ -1,0 +1,52 @@
+"""Who may call which API, decided from the verified token's claims.
+
+Failures raise ``ServiceError`` directly so each API answers with its upstream
+code: the user API with 401/15, the agent and admin APIs with 404/7 (they
+pretend not to exist).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from fleetmanager.api import errors
+from fleetmanager.api.principal import Principal
+
+MISSING_TOKEN = "Request doesn't contain the 'Authorization' header"
+
+
+def principal_of(request: Request) -> Principal:
+    principal = request.user
+    if not isinstance(principal, Principal):
+        raise errors.ServiceError(errors.UNAUTHENTICATED, MISSING_TOKEN)
+    return principal
+
+
+class IsAuthenticatedToken(BasePermission):
+    """Any token signed by a trusted key, whatever its issuer (upstream's JWT-only routes)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        principal_of(request)
+        return True
+
+
+class IsUser(BasePermission):
+    """The public user API: a trusted user issuer and an organisation id claim."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        principal = principal_of(request)
+        issuers = settings.FLEET_USER_ISSUERS
+        if issuers and principal.issuer not in issuers:
+            raise errors.ServiceError(
+                errors.UNAUTHENTICATED, f"Bearer token issuer '{principal.issuer}' is not accepted by this API"
+            )
+        if not principal.org_id:
+            raise errors.ServiceError(
+                errors.UNAUTHENTICATED,
+                "Bearer token doesn't contain an organisation id claim ('org_id' or 'rh-org-id')",
+            )
+        return True

@@ -1,0 +1,115 @@
+"""Views that belong to the API as a whole: metadata, the error catalogue, the contract."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fleetmanager.api import errors
+from fleetmanager.api.exception_handler import json_error
+from fleetmanager.api.pagination import list_envelope, page_request
+from fleetmanager.api.schema import ErrorListSerializer, ErrorSerializer, VersionMetadataSerializer
+
+API_HREF = "/api/kafkas_mgmt"
+V1_HREF = f"{API_HREF}/v1"
+OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
+
+COLLECTIONS = (
+    ("kafkas", "KafkaList"),
+    ("service_accounts", "ServiceAccountList"),
+    ("cloud_providers", "CloudProviderList"),
+    ("clusters", "EnterpriseClusterList"),
+)
+
+
+class PublicView(APIView):
+    """No token needed (upstream's public path list)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+def _version_metadata() -> dict[str, Any]:
+    return {
+        "id": "v1",
+        "kind": "APIVersion",
+        "href": V1_HREF,
+        "server_version": settings.FLEET_SERVER_VERSION,
+        "collections": [{"id": cid, "kind": kind, "href": f"{V1_HREF}/{cid}"} for cid, kind in COLLECTIONS],
+    }
+
+
+class ApiMetadataView(PublicView):
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        return Response({"id": "kafkas_mgmt", "kind": "API", "href": API_HREF, "versions": [_version_metadata()]})
+
+
+class VersionMetadataView(PublicView):
+    @extend_schema(operation_id="getVersionMetadata", responses={200: VersionMetadataSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(_version_metadata())
+
+
+class ErrorListView(PublicView):
+    @extend_schema(operation_id="getErrors", tags=["errors"], responses={200: ErrorListSerializer})
+    def get(self, request: Request) -> Response:
+        page = page_request(request.query_params, context="unable to list errors")
+        catalogue = [definition.as_dict() for definition in errors.CATALOGUE.values()]
+        items = catalogue[page.offset : page.offset + page.size]
+        return Response(list_envelope("ErrorList", page, items, len(catalogue)))
+
+
+class ErrorDetailView(PublicView):
+    @extend_schema(operation_id="getErrorById", tags=["errors"], responses={200: ErrorSerializer})
+    def get(self, request: Request, id: str) -> Response:
+        code = int(id) if id.isdigit() else None
+        if code is None or code not in errors.CATALOGUE:
+            raise errors.not_found(f"no error with id {id} exists")
+        return Response(errors.CATALOGUE[code].as_dict())
+
+
+@cache
+def _contract_json() -> bytes:
+    return json.dumps(yaml.safe_load((OPENAPI_DIR / "kas-fleet-manager.yaml").read_text())).encode()
+
+
+class OpenApiView(PublicView):
+    """The upstream public contract, as JSON, exactly as upstream serves it."""
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> HttpResponse:
+        return HttpResponse(_contract_json(), content_type="application/json")
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any unknown path under /api/kafkas_mgmt answers 404/7 in the upstream shape."""
+    return json_error(request, errors.not_found(f"the requested resource '{request.path}' doesn't exist"))
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's handler500: JSON with no detail, whatever failed (middleware included)."""
+    return json_error(request, errors.ServiceError(errors.GENERAL))
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database readiness for load balancers and `make run`'s wait loop."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any database failure means "not ready"
+        return JsonResponse({"status": "unavailable", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok"})

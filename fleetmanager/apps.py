@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class FleetManagerConfig(AppConfig):
+    """The project's own app: cross-cutting models (leases), commands and start-up checks."""
+
+    name = "fleetmanager"
+    verbose_name = "Fleet manager"
+
+    def ready(self) -> None:
+        # Load and validate the upstream-format configuration files now, so a missing
+        # or malformed file stops start-up with a message naming the file and field
+        # instead of failing on the first request.
+        import fleetmanager.api.lookups  # noqa: F401  (registers the `like`/`ilike` lookups)
+        from fleetmanager.fleetconfig import fleet_config
+
+        fleet_config()

@@ -1,0 +1,108 @@
+"""The upstream-format configuration files, loaded and validated once per process.
+
+``fleet_config()`` returns the parsed files from ``settings.FLEET_CONFIG_DIR``. Any
+missing or malformed file raises ``ConfigError`` naming the file and the field, at
+start-up (``FleetManagerConfig.ready``), not on the first request that needs it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from fleetmanager.fleetconfig.admin_authz import AdminAuthz, parse_admin_authz
+from fleetmanager.fleetconfig.dataplane import DataplaneConfig, ManualCluster, parse_dataplane
+from fleetmanager.fleetconfig.instance_types import (
+    DEVELOPER,
+    STANDARD,
+    BillingModel,
+    InstanceType,
+    InstanceTypes,
+    KafkaSize,
+    parse_instance_types,
+)
+from fleetmanager.fleetconfig.providers import InstanceTypeLimit, Provider, ProviderConfig, Region, parse_providers
+from fleetmanager.fleetconfig.quota_list import QuotaAccount, QuotaList, parse_quota_list
+from fleetmanager.fleetconfig.reader import ConfigError, load_yaml, string_list
+
+__all__ = [
+    "DEVELOPER",
+    "STANDARD",
+    "AdminAuthz",
+    "BillingModel",
+    "ConfigError",
+    "DataplaneConfig",
+    "FleetConfig",
+    "InstanceType",
+    "InstanceTypeLimit",
+    "InstanceTypes",
+    "KafkaSize",
+    "ManualCluster",
+    "Provider",
+    "ProviderConfig",
+    "QuotaAccount",
+    "QuotaList",
+    "Region",
+    "fleet_config",
+    "load_fleet_config",
+    "reset_fleet_config",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FleetConfig:
+    directory: Path
+    instance_types: InstanceTypes
+    providers: ProviderConfig
+    quota_list: QuotaList
+    dataplane: DataplaneConfig
+    admin_authz: AdminAuthz
+    deny_list: tuple[str, ...]
+    access_list: tuple[str, ...]
+    kafka_owners: tuple[str, ...]
+    kafka_sre_users: tuple[str, ...]
+    read_only_users: tuple[str, ...]
+
+
+def load_fleet_config(directory: Path) -> FleetConfig:
+    def read(name: str) -> object:
+        return load_yaml(directory / name)
+
+    instance_types = parse_instance_types(read("kafka-instance-types-configuration.yaml"))
+    billing_models = {t.id: tuple(bm.id for bm in t.supported_billing_models) for t in instance_types.types}
+    return FleetConfig(
+        directory=directory,
+        instance_types=instance_types,
+        providers=parse_providers(read("provider-configuration.yaml"), instance_types.ids),
+        quota_list=parse_quota_list(read("quota-management-list-configuration.yaml"), billing_models),
+        dataplane=parse_dataplane(read("dataplane-cluster-configuration.yaml"), instance_types.ids),
+        admin_authz=parse_admin_authz(read("admin-authz-configuration.yaml")),
+        deny_list=string_list("deny-list-configuration.yaml", read("deny-list-configuration.yaml")),
+        access_list=string_list("access-list-configuration.yaml", read("access-list-configuration.yaml")),
+        kafka_owners=string_list("kafka-owner-list.yaml", read("kafka-owner-list.yaml")),
+        kafka_sre_users=string_list("kafka-sre-user-list.yaml", read("kafka-sre-user-list.yaml")),
+        read_only_users=string_list("read-only-user-list.yaml", read("read-only-user-list.yaml")),
+    )
+
+
+_lock = threading.Lock()
+_config: FleetConfig | None = None
+
+
+def fleet_config() -> FleetConfig:
+    global _config
+    if _config is None:
+        with _lock:
+            if _config is None:
+                _config = load_fleet_config(Path(settings.FLEET_CONFIG_DIR))
+    return _config
+
+
+def reset_fleet_config() -> None:
+    """Forget the loaded files (tests that point FLEET_CONFIG_DIR elsewhere)."""
+    global _config
+    with _lock:
+        _config = None

@@ -1,0 +1,247 @@
+"""Settings for the fleet manager: one module, every knob from the environment.
+
+Every variable read here is documented in docs/settings.md. Production-only
+behaviour hangs off FLEET_ENV, never off a second settings module.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+FLEET_ENV = envchoice("FLEET_ENV", "development", ("development", "testing", "production"))
+PRODUCTION = FLEET_ENV == "production"
+
+# Local state of the embedded default: the SQLite file, the development signing key.
+VAR_DIR = Path(envstr("FLEET_VAR_DIR", str(BASE_DIR / "var")))
+
+
+def _development_secret_key() -> str:
+    """A random key kept under var/, so sessions survive restarts of `make run`."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "django-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = envstr("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set in production")
+    SECRET_KEY = _development_secret_key()
+
+DEBUG = envbool("FLEET_DEBUG", False)
+ALLOWED_HOSTS = envlist("FLEET_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("FLEET_ALLOWED_HOSTS must list the host names the API is served on")
+CSRF_TRUSTED_ORIGINS = envlist("FLEET_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_prometheus",
+    "fleetmanager",
+    "kafkas",
+    "clusters",
+    "agents",
+    "quota",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "fleetmanager.api.middleware.OperationIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fleetmanager.api.middleware.StripTrailingSlashMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "fleetmanager.urls"
+WSGI_APPLICATION = "fleetmanager.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+# --- Database ---------------------------------------------------------------------------
+# The embedded default is a SQLite file in WAL mode with IMMEDIATE transactions, so the
+# API, the reconcilers and the simulated agent can write from several processes without
+# "database is locked" surprises. Production and the tests use PostgreSQL (DATABASE_URL).
+SQLITE_PATH = VAR_DIR / "fleet.sqlite3"
+DATABASE_URL = envstr("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=envint("FLEET_DB_CONN_MAX_AGE", 60, minimum=0),
+            conn_health_checks=True,
+        )
+    }
+elif PRODUCTION:
+    raise ImproperlyConfigured("DATABASE_URL must be set in production")
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                # case_sensitive_like makes `LIKE` in search behave as on PostgreSQL.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA case_sensitive_like=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Internationalisation and static files ---------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- REST framework ---------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["fleetmanager.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["fleetmanager.api.permissions.IsUser"],
+    "DEFAULT_PARSER_CLASSES": ["fleetmanager.api.parsers.BoundedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "fleetmanager.api.negotiation.AlwaysFirstRenderer",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "fleetmanager.api.exception_handler.handle_exception",
+    "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_TOKEN": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kafka Management API",
+    "DESCRIPTION": "Kafka Management API is a REST API to manage Kafka instances",
+    "VERSION": "1.16.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/kafkas_mgmt/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SECURITY": [{"Bearer": []}],
+    "APPEND_COMPONENTS": {"securitySchemes": {"Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+    "AUTHENTICATION_WHITELIST": [],
+    "DISABLE_ERRORS_AND_WARNINGS": True,
+}
+
+FLEET_MAX_REQUEST_BODY_BYTES = envint("FLEET_MAX_REQUEST_BODY_BYTES", 1024 * 1024, minimum=1024)
+
+# --- Fleet manager configuration files (upstream formats) -------------------------------
+FLEET_CONFIG_DIR = Path(envstr("FLEET_CONFIG_DIR", str(BASE_DIR / "config")))
+
+# --- Identity -------------------------------------------------------------------------
+# Trusted signing keys: a JWKS file and/or JWKS URLs. Outside production the local
+# development key (see `manage.py token`) is trusted as well.
+FLEET_JWKS_FILE = envstr("FLEET_JWKS_FILE", str(FLEET_CONFIG_DIR / "jwks-file.json"))
+FLEET_JWKS_URLS = envlist("FLEET_JWKS_URLS")
+FLEET_JWKS_REFRESH_COOLDOWN_SECONDS = envfloat("FLEET_JWKS_REFRESH_COOLDOWN_SECONDS", 30.0, minimum=0)
+FLEET_JWKS_CACHE_SECONDS = envfloat("FLEET_JWKS_CACHE_SECONDS", 3600.0, minimum=0)
+FLEET_JWKS_TIMEOUT_SECONDS = envfloat("FLEET_JWKS_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+FLEET_JWT_LEEWAY_SECONDS = envint("FLEET_JWT_LEEWAY_SECONDS", 30, minimum=0)
+FLEET_DEV_SIGNING_KEY = VAR_DIR / "dev-signing-key.pem"
+FLEET_DEV_TOKENS = not PRODUCTION and envbool("FLEET_DEV_TOKENS", True)
+FLEET_DEV_ISSUER = envstr("FLEET_DEV_ISSUER", "http://127.0.0.1:8000/dev-sso/realms/fleet")
+
+# Accepted `iss` values per API. Empty means "any issuer signed by a trusted key", which
+# is only allowed outside production.
+FLEET_USER_ISSUERS = envlist("FLEET_USER_ISSUERS")
+FLEET_AGENT_ISSUERS = envlist("FLEET_AGENT_ISSUERS")
+FLEET_ADMIN_ISSUERS = envlist("FLEET_ADMIN_ISSUERS")
+if PRODUCTION:
+    for _name in ("FLEET_USER_ISSUERS", "FLEET_AGENT_ISSUERS", "FLEET_ADMIN_ISSUERS"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(f"{_name} must list the trusted token issuers in production")
+
+# --- Kafka service behaviour (upstream flags) -------------------------------------------
+FLEET_SERVER_VERSION = envstr("FLEET_SERVER_VERSION", "development")
+FLEET_BROWSER_URL = envstr("FLEET_BROWSER_URL", "http://localhost:8080/")
+FLEET_KAFKA_DOMAIN_NAME = envstr("FLEET_KAFKA_DOMAIN_NAME", "kafka.bf2.dev")
+FLEET_QUOTA_TYPE = envchoice("FLEET_QUOTA_TYPE", "quota-management-list", ("quota-management-list",))
+FLEET_ENABLE_INSTANCE_LIMIT_CONTROL = envbool("FLEET_ENABLE_INSTANCE_LIMIT_CONTROL", False)
+FLEET_MAX_ALLOWED_INSTANCES = envint("FLEET_MAX_ALLOWED_INSTANCES", 1, minimum=0)
+FLEET_ALLOW_DEVELOPER_INSTANCE = envbool("FLEET_ALLOW_DEVELOPER_INSTANCE", True)
+FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES = envint("FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES", 1, minimum=0)
+FLEET_DATAPLANE_SCALING_TYPE = envchoice("FLEET_DATAPLANE_SCALING_TYPE", "manual", ("manual", "auto", "none"))
+
+# --- Observability ------------------------------------------------------------------------
+LOG_LEVEL = envchoice("FLEET_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+PROMETHEUS_METRIC_NAMESPACE = ""
+
+SENTRY_DSN = envstr("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=FLEET_ENV,
+        release=FLEET_SERVER_VERSION,
+        traces_sample_rate=envfloat("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0),
+        send_default_pii=False,
+    )

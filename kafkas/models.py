@@ -1,0 +1,185 @@
+"""Kafka requests: the row upstream calls `kafka_requests`, its statuses and transitions.
+
+Only ``kafkas.services.kafka_transition`` assigns ``status``: every change is a
+compare-and-set on the old status through ``TRANSITIONS``, so a stale worker's
+write fails instead of corrupting state.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from fleetmanager.ids import new_xid
+
+
+class KafkaStatus(models.TextChoices):
+    ACCEPTED = "accepted"
+    PREPARING = "preparing"
+    PROVISIONING = "provisioning"
+    READY = "ready"
+    FAILED = "failed"
+    DEPROVISION = "deprovision"
+    DELETING = "deleting"
+    SUSPENDING = "suspending"
+    SUSPENDED = "suspended"
+    RESUMING = "resuming"
+
+
+S = KafkaStatus
+
+# Every allowed status change. Terminal rows (deleting) leave the table by soft delete.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.ACCEPTED: frozenset({S.PREPARING, S.FAILED, S.DEPROVISION}),
+    S.PREPARING: frozenset({S.PROVISIONING, S.FAILED, S.DEPROVISION}),
+    S.PROVISIONING: frozenset({S.READY, S.FAILED, S.DEPROVISION}),
+    S.READY: frozenset({S.FAILED, S.SUSPENDING, S.DEPROVISION}),
+    # The data plane may report a failed Kafka as healthy again.
+    S.FAILED: frozenset({S.READY, S.DEPROVISION}),
+    S.SUSPENDING: frozenset({S.SUSPENDED, S.DEPROVISION}),
+    S.SUSPENDED: frozenset({S.RESUMING, S.DEPROVISION}),
+    S.RESUMING: frozenset({S.READY, S.FAILED, S.DEPROVISION}),
+    S.DEPROVISION: frozenset({S.DELETING}),
+    S.DELETING: frozenset(),
+}
+
+# Rows on their way out: user-facing updates leave them alone.
+DELETION_STATUSES = frozenset({S.DEPROVISION, S.DELETING})
+# Rows the data plane is asked to run (ManagedKafka CRs served to the agent).
+DATA_PLANE_STATUSES = frozenset(
+    {S.PROVISIONING, S.DEPROVISION, S.READY, S.FAILED, S.SUSPENDED, S.SUSPENDING, S.RESUMING}
+)
+# Rows a reconciler still has to move somewhere.
+IN_FLIGHT_STATUSES = frozenset({S.ACCEPTED, S.PREPARING, S.PROVISIONING, S.DEPROVISION, S.DELETING})
+
+
+class BillingModel(models.TextChoices):
+    STANDARD = "standard"
+    MARKETPLACE = "marketplace"
+    EVAL = "eval"
+    ENTERPRISE = "enterprise"
+
+
+class KafkaQuerySet(models.QuerySet["KafkaRequest"]):
+    def in_org(self, org_id: str) -> KafkaQuerySet:
+        return self.filter(organisation_id=org_id)
+
+
+class ActiveKafkaManager(models.Manager.from_queryset(KafkaQuerySet)):  # type: ignore[misc]
+    """Soft-deleted rows are invisible to every query that does not ask for them."""
+
+    def get_queryset(self) -> KafkaQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class KafkaRequest(models.Model):
+    """One managed Kafka instance requested by a user (upstream `kafka_requests`)."""
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_xid, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    name = models.CharField(max_length=32, db_index=True)
+    status = models.CharField(max_length=32, choices=KafkaStatus.choices, default=S.ACCEPTED, db_index=True)
+    failed_reason = models.TextField(blank=True, default="")
+
+    # Tenant
+    owner = models.CharField(max_length=255, db_index=True)
+    owner_account_id = models.CharField(max_length=255, blank=True, default="")
+    organisation_id = models.CharField(max_length=255, db_index=True)
+
+    # Placement
+    cloud_provider = models.CharField(max_length=32)
+    region = models.CharField(max_length=64)
+    multi_az = models.BooleanField(default=True)
+    cluster_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    placement_id = models.CharField(max_length=64, blank=True, default="")
+    namespace = models.CharField(max_length=64, blank=True, default="")
+
+    # Sizing (from kafka-instance-types-configuration.yaml at creation time)
+    instance_type = models.CharField(max_length=32)
+    size_id = models.CharField(max_length=32)
+    max_data_retention_size = models.CharField(max_length=32, blank=True, default="")
+    reauthentication_enabled = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    # Quota and billing
+    quota_type = models.CharField(max_length=32, default="quota-management-list")
+    subscription_id = models.CharField(max_length=255, blank=True, default="")
+    actual_kafka_billing_model = models.CharField(max_length=32, blank=True, default="")
+    desired_kafka_billing_model = models.CharField(max_length=32, blank=True, default="")
+    billing_cloud_account_id = models.CharField(max_length=255, blank=True, default="")
+    marketplace = models.CharField(max_length=32, blank=True, default="")
+    promotion_status = models.CharField(max_length=32, blank=True, default="")
+    promotion_details = models.TextField(blank=True, default="")
+
+    # Endpoints and routes
+    bootstrap_server_host = models.CharField(max_length=255, blank=True, default="")
+    admin_api_server_url = models.CharField(max_length=255, blank=True, default="")
+    routes = models.JSONField(null=True, blank=True)
+    routes_created = models.BooleanField(default=False)
+    routes_creation_id = models.CharField(max_length=255, blank=True, default="")
+    kafkas_routes_base_domain_name = models.CharField(max_length=255, blank=True, default="")
+    kafkas_routes_base_domain_tls_key_ref = models.CharField(max_length=255, blank=True, default="")
+    kafkas_routes_base_domain_tls_crt_ref = models.CharField(max_length=255, blank=True, default="")
+
+    # Canary service account (created while preparing)
+    canary_service_account_client_id = models.CharField(max_length=255, blank=True, default="")
+    canary_service_account_client_secret = models.CharField(max_length=255, blank=True, default="")
+
+    # Versions
+    desired_kafka_version = models.CharField(max_length=32, blank=True, default="")
+    actual_kafka_version = models.CharField(max_length=32, blank=True, default="")
+    desired_strimzi_version = models.CharField(max_length=64, blank=True, default="")
+    actual_strimzi_version = models.CharField(max_length=64, blank=True, default="")
+    desired_kafka_ibp_version = models.CharField(max_length=32, blank=True, default="")
+    actual_kafka_ibp_version = models.CharField(max_length=32, blank=True, default="")
+    kafka_upgrading = models.BooleanField(default=False)
+    strimzi_upgrading = models.BooleanField(default=False)
+    kafka_ibp_upgrading = models.BooleanField(default=False)
+
+    objects = ActiveKafkaManager()
+    all_objects = KafkaQuerySet.as_manager()
+
+    class Meta:
+        db_table = "kafka_requests"
+        base_manager_name = "all_objects"
+        ordering = ["name"]
+        constraints = [
+            # Upstream checks this in code only, so two concurrent creates could both win.
+            models.UniqueConstraint(
+                fields=["organisation_id", "name"],
+                condition=Q(deleted_at__isnull=True),
+                name="%(app_label)s_%(class)s_unique_live_name_per_org",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="kafkas_status_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+    @property
+    def href(self) -> str:
+        return f"/api/kafkas_mgmt/v1/kafkas/{self.id}"
+
+
+class KafkaStatusChange(models.Model):
+    """History of every status change, written in the same transaction as the change."""
+
+    kafka = models.ForeignKey(KafkaRequest, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=32, blank=True, default="")
+    to_status = models.CharField(max_length=32)
+    reason = models.TextField(blank=True, default="")
+    actor = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "kafka_status_changes"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["kafka", "created_at"], name="kafka_status_changes_kafka_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kafka_id}: {self.from_status or '(new)'} -> {self.to_status}"

@@ -1,0 +1,367 @@
+"""Every write to a Kafka request: create, update, delete and status transitions."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clusters import capacity
+from fleetmanager import locks
+from fleetmanager.api import errors
+from fleetmanager.api.principal import Principal
+from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, Provider, Region, fleet_config
+from kafkas import selectors
+from kafkas.models import (
+    DELETION_STATUSES,
+    TRANSITIONS,
+    BillingModel,
+    KafkaRequest,
+    KafkaStatus,
+    KafkaStatusChange,
+)
+from quota import services as quota_services
+
+logger = logging.getLogger("fleetmanager.kafkas")
+
+NAME_PATTERN = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+CLUSTER_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]*$")
+NAME_MAX_LENGTH = 32
+TEXT_MAX_LENGTH = 255
+CREATE_LOCK = "kafka_create"
+
+
+class InvalidTransition(Exception):
+    def __init__(self, kafka_id: str, from_status: str, to_status: str) -> None:
+        super().__init__(f"kafka {kafka_id}: {from_status} -> {to_status} is not an allowed transition")
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+class StaleState(Exception):
+    """Another worker changed the row first; re-read it before deciding again."""
+
+    def __init__(self, kafka_id: str, expected: str) -> None:
+        super().__init__(f"kafka {kafka_id} is no longer {expected}")
+
+
+# --- Transitions ----------------------------------------------------------------------
+
+
+def kafka_transition(
+    *, kafka: KafkaRequest, to: str, reason: str = "", actor: str = "system", **fields: Any
+) -> KafkaRequest:
+    """Move ``kafka`` to ``to`` if it is still in the status it was read in.
+
+    A compare-and-set on the old status: when another worker got there first the
+    UPDATE matches no row and ``StaleState`` is raised; nothing is written. Extra
+    ``fields`` are written in the same UPDATE.
+    """
+    from_status = kafka.status
+    if to not in TRANSITIONS[from_status]:
+        raise InvalidTransition(kafka.pk, from_status, to)
+    now = timezone.now()
+    with transaction.atomic():
+        updated = KafkaRequest.objects.filter(pk=kafka.pk, status=from_status).update(
+            status=to, updated_at=now, **fields
+        )
+        if updated != 1:
+            raise StaleState(kafka.pk, from_status)
+        KafkaStatusChange.objects.create(
+            kafka_id=kafka.pk, from_status=from_status, to_status=to, reason=reason, actor=actor
+        )
+    for name, value in fields.items():
+        setattr(kafka, name, value)
+    kafka.status = to
+    kafka.updated_at = now
+    logger.info("kafka %s: %s -> %s %s", kafka.pk, from_status, to, reason)
+    return kafka
+
+
+# --- Create ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaCreate:
+    """The validated-by-type body of POST /kafkas (KafkaRequestPayload)."""
+
+    name: str = ""
+    cloud_provider: str = ""
+    region: str = ""
+    reauthentication_enabled: bool | None = None
+    plan: str = ""
+    billing_cloud_account_id: str = ""
+    marketplace: str = ""
+    billing_model: str = ""
+    cluster_id: str = ""
+
+
+def kafka_create(*, principal: Principal, request: KafkaCreate) -> KafkaRequest:
+    """Validate in upstream's order (first failure wins, §1.3), then insert an accepted row.
+
+    Limits (region capacity, trial count, quota) are checked and the row inserted
+    under one database lock, so concurrent creates cannot both squeeze past a limit.
+    """
+    _validate_name(request.name)
+    if selectors.name_taken(org_id=principal.org_id, name=request.name):
+        raise _duplicate_name()
+    if not principal.username or not principal.org_id:
+        raise errors.ServiceError(
+            errors.FORBIDDEN, "the token must carry a username and an organisation id to create a Kafka"
+        )
+    instance_type = fleet_config().instance_types.get(quota_services.instance_type_assign(principal))
+    assert instance_type is not None, "instance_type_assign returns configured types only"
+    provider, region = _resolve_location(request, instance_type)
+    _validate_cluster_id(request.cluster_id)
+    size = _resolve_size(request.plan, instance_type)
+    requested_billing_model = _validate_billing_model(request, instance_type)
+    _validate_billing_account(request)
+
+    try:
+        with transaction.atomic():
+            locks.lock(CREATE_LOCK)
+            return _insert(principal, request, instance_type, size, provider, region, requested_billing_model)
+    except IntegrityError:
+        # The partial unique index caught a concurrent create with the same name.
+        raise _duplicate_name() from None
+
+
+def _insert(
+    principal: Principal,
+    request: KafkaCreate,
+    instance_type: InstanceType,
+    size: KafkaSize,
+    provider: Provider | None,
+    region: Region | None,
+    requested_billing_model: str,
+) -> KafkaRequest:
+    if selectors.name_taken(org_id=principal.org_id, name=request.name):
+        raise _duplicate_name()
+    if request.cluster_id:
+        # Enterprise clusters are registered through /clusters; placement on them is checked there.
+        raise errors.ServiceError(
+            errors.TOO_MANY_KAFKA_INSTANCES,
+            f'cluster "{request.cluster_id}" cannot accept instance type: "{instance_type.id}" at this moment',
+        )
+    assert provider is not None and region is not None
+    _check_region_capacity(provider, region, instance_type, size)
+    _check_developer_limit(principal, instance_type)
+    billing_model = quota_services.billing_model_resolve(principal, instance_type, requested_billing_model)
+    quota_services.quota_check(principal=principal, instance_type=instance_type, size=size, billing_model=billing_model)
+
+    now = timezone.now()
+    kafka = KafkaRequest.objects.create(
+        name=request.name,
+        owner=principal.username,
+        owner_account_id=principal.account_id,
+        organisation_id=principal.org_id,
+        cloud_provider=provider.name,
+        region=region.name,
+        multi_az=instance_type.multi_az,
+        instance_type=instance_type.id,
+        size_id=size.id,
+        max_data_retention_size=size.max_data_retention_size,
+        reauthentication_enabled=True if request.reauthentication_enabled is None else request.reauthentication_enabled,
+        expires_at=now + timedelta(seconds=size.lifespan_seconds) if size.lifespan_seconds else None,
+        quota_type=settings.FLEET_QUOTA_TYPE,
+        actual_kafka_billing_model=billing_model,
+        desired_kafka_billing_model=billing_model,
+        billing_cloud_account_id=request.billing_cloud_account_id,
+        marketplace=request.marketplace,
+        status=KafkaStatus.ACCEPTED,
+    )
+    KafkaStatusChange.objects.create(
+        kafka=kafka, from_status="", to_status=KafkaStatus.ACCEPTED, reason="created", actor=principal.username
+    )
+    return kafka
+
+
+def _duplicate_name() -> errors.ServiceError:
+    return errors.ServiceError(errors.DUPLICATE_KAFKA_NAME, "Kafka cluster name is already used")
+
+
+def _validate_name(name: str) -> None:
+    if len(name) > NAME_MAX_LENGTH:
+        raise errors.ServiceError(errors.MAXIMUM_FIELD_LENGTH, f"name is longer than {NAME_MAX_LENGTH} characters")
+    if not name:
+        raise errors.ServiceError(errors.MINIMUM_FIELD_LENGTH, "name is required and must not be empty")
+    if not NAME_PATTERN.match(name):
+        raise errors.ServiceError(
+            errors.MALFORMED_KAFKA_NAME,
+            f"name does not match {NAME_PATTERN.pattern}: lowercase letters, digits and '-', "
+            "starting with a letter and ending with a letter or digit",
+        )
+
+
+def _resolve_location(request: KafkaCreate, instance_type: InstanceType) -> tuple[Provider | None, Region | None]:
+    """Provider and region, defaults applied (§1.3 step 6). Skipped for enterprise clusters."""
+    if request.cluster_id:
+        return None, None
+    providers = fleet_config().providers
+    provider = providers.get(request.cloud_provider) if request.cloud_provider else providers.default_provider()
+    if provider is None:
+        raise errors.ServiceError(
+            errors.PROVIDER_NOT_SUPPORTED,
+            f"provider {request.cloud_provider} is not supported, supported providers are: [{' '.join(providers.names)}]",
+        )
+    region = provider.region(request.region) if request.region else provider.default_region()
+    if region is None:
+        names = " ".join(r.name for r in provider.regions)
+        raise errors.ServiceError(
+            errors.REGION_NOT_SUPPORTED,
+            f"region {request.region} is not supported for {provider.name}, supported regions are: [{names}]",
+        )
+    if not region.supports(instance_type.id):
+        raise errors.ServiceError(
+            errors.INSTANCE_TYPE_NOT_SUPPORTED,
+            f'instance type "{instance_type.id}" not supported for region "{region.name}"',
+        )
+    return provider, region
+
+
+def _validate_cluster_id(cluster_id: str) -> None:
+    if cluster_id and not CLUSTER_ID_PATTERN.match(cluster_id):
+        raise errors.ServiceError(
+            errors.INVALID_CLUSTER_ID, f"cluster_id '{cluster_id}' must contain only letters and digits"
+        )
+
+
+def _resolve_size(plan: str, instance_type: InstanceType) -> KafkaSize:
+    """The size named by ``plan`` (``<instance_type>.<size_id>``), else the type's first size."""
+    if not plan:
+        return instance_type.sizes[0]
+    type_id, dot, size_id = plan.partition(".")
+    if not dot or not type_id or not size_id or "." in size_id:
+        raise errors.bad_request(f'unable to detect instance type in plan provided: "{plan}"')
+    if type_id != instance_type.id:
+        raise errors.bad_request(
+            f'unable to detect instance type in plan provided: "{plan}": your quota allows instance type '
+            f'"{instance_type.id}" only'
+        )
+    size = instance_type.size(size_id)
+    if size is None:
+        sizes = ", ".join(f"{instance_type.id}.{s.id}" for s in instance_type.sizes)
+        raise errors.ServiceError(
+            errors.INSTANCE_PLAN_NOT_SUPPORTED, f'unsupported plan provided: "{plan}"; available plans: {sizes}'
+        )
+    return size
+
+
+def _validate_billing_model(request: KafkaCreate, instance_type: InstanceType) -> str:
+    model = request.billing_model
+    if request.cluster_id:
+        if model and model != BillingModel.ENTERPRISE:
+            raise errors.ServiceError(
+                errors.BILLING_ACCOUNT_INVALID,
+                f"Billing account id missing or invalid: billing model must be 'enterprise' when cluster_id is "
+                f"given, got '{model}'",
+            )
+        return BillingModel.ENTERPRISE
+    if model == BillingModel.ENTERPRISE:
+        raise errors.bad_request("cluster_id must be supplied when billing_model is 'enterprise'")
+    if model and instance_type.billing_model(model) is None:
+        # Upstream answers 500 here; an unknown value is the caller's mistake.
+        supported = ", ".join(bm.id for bm in instance_type.supported_billing_models)
+        raise errors.bad_request(
+            f"billing_model '{model}' is not supported by instance type '{instance_type.id}'; supported: {supported}"
+        )
+    return model
+
+
+def _validate_billing_account(request: KafkaCreate) -> None:
+    for field in ("billing_cloud_account_id", "marketplace"):
+        if len(getattr(request, field)) > TEXT_MAX_LENGTH:
+            raise errors.ServiceError(
+                errors.MAXIMUM_FIELD_LENGTH, f"{field} is longer than {TEXT_MAX_LENGTH} characters"
+            )
+    if request.marketplace and not request.billing_cloud_account_id:
+        raise errors.ServiceError(
+            errors.BILLING_ACCOUNT_INVALID,
+            "Billing account id missing or invalid: marketplace requires billing_cloud_account_id",
+        )
+
+
+def _check_region_capacity(provider: Provider, region: Region, instance_type: InstanceType, size: KafkaSize) -> None:
+    if not capacity.region_fits(cloud_provider=provider.name, region=region, instance_type=instance_type, size=size):
+        raise errors.ServiceError(
+            errors.TOO_MANY_KAFKA_INSTANCES,
+            f"region {region.name} cannot accept instance type: {instance_type.id} at this moment",
+        )
+
+
+def _check_developer_limit(principal: Principal, instance_type: InstanceType) -> None:
+    if instance_type.id != DEVELOPER:
+        return
+    if not settings.FLEET_ALLOW_DEVELOPER_INSTANCE:
+        raise errors.ServiceError(errors.FORBIDDEN, "kafka Trial instances are not allowed")
+    maximum = settings.FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES
+    if selectors.developer_instance_count(org_id=principal.org_id, owner=principal.username) >= maximum:
+        noun = "Trial instance is" if maximum == 1 else "Trial instances are"
+        raise errors.ServiceError(errors.TOO_MANY_KAFKA_INSTANCES, f"only {maximum} {noun} allowed")
+
+
+# --- Update ---------------------------------------------------------------------------
+
+
+def kafka_update(
+    *, principal: Principal, kafka_id: str, owner: str | None = None, reauthentication_enabled: bool | None = None
+) -> KafkaRequest:
+    """PATCH /kafkas/{id}: owner and reauthentication, by the owner or an org admin (§1.6)."""
+    kafka = selectors.kafka_get(principal=principal, kafka_id=kafka_id)
+    is_owner = kafka.owner == principal.username
+    if kafka.organisation_id != principal.org_id or not (principal.is_org_admin or is_owner):
+        raise errors.ServiceError(errors.UNAUTHORIZED, "user not authorized to perform this action")
+    changes: dict[str, Any] = {}
+    if owner is not None:
+        if not owner:
+            raise errors.ServiceError(errors.MINIMUM_FIELD_LENGTH, "owner must not be empty")
+        if len(owner) > TEXT_MAX_LENGTH:
+            raise errors.ServiceError(errors.MAXIMUM_FIELD_LENGTH, f"owner is longer than {TEXT_MAX_LENGTH} characters")
+        if owner != kafka.owner:
+            changes["owner"] = owner
+    if reauthentication_enabled is not None and reauthentication_enabled != kafka.reauthentication_enabled:
+        changes["reauthentication_enabled"] = reauthentication_enabled
+    if changes:
+        # Rows on their way out are never updated (silently, as upstream).
+        KafkaRequest.objects.filter(pk=kafka.pk).exclude(status__in=DELETION_STATUSES).update(
+            updated_at=timezone.now(), **changes
+        )
+        kafka.refresh_from_db()
+    return kafka
+
+
+# --- Delete ---------------------------------------------------------------------------
+
+
+def kafka_delete(*, principal: Principal, kafka_id: str) -> None:
+    """DELETE /kafkas/{id}: org admins may delete any Kafka of the org, others their own (§1.7)."""
+    visible = selectors.kafkas_visible_to(principal)
+    if not principal.is_org_admin:
+        visible = visible.filter(owner=principal.username)
+    kafka = visible.filter(pk=kafka_id).first()
+    if kafka is None:
+        raise selectors.not_found(principal, kafka_id)
+    kafka_deprovision(kafka=kafka, reason="deleted by user", actor=principal.username)
+
+
+def kafka_deprovision(*, kafka: KafkaRequest, reason: str, actor: str = "system") -> bool:
+    """Mark a Kafka for deletion. Returns False when it already is on its way out.
+
+    A reconciler may move the row at the same moment; a lost compare-and-set is
+    retried on the fresh row, so the user's delete always wins.
+    """
+    for _ in range(5):
+        if kafka.status in DELETION_STATUSES:
+            return False
+        try:
+            kafka_transition(kafka=kafka, to=KafkaStatus.DEPROVISION, reason=reason, actor=actor)
+            return True
+        except StaleState:
+            kafka = KafkaRequest.objects.get(pk=kafka.pk)
+    raise errors.ServiceError(errors.GENERAL, f"kafka {kafka.pk} kept changing while being deleted; try again")

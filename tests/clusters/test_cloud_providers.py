@@ -1,0 +1,76 @@
+"""Cloud providers and regions, with capacity from the region limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clusters.models import ClusterStatus
+from fleetmanager.fleetconfig import reset_fleet_config
+from tests.conftest import V1, Api
+from tests.factories import ClusterFactory, KafkaFactory
+
+
+def test_configured_providers_are_listed_even_without_clusters(alice: Api) -> None:
+    body = alice.get(f"{V1}/cloud_providers").json()
+
+    assert body["kind"] == "CloudProviderList"
+    assert body["items"] == [
+        {"kind": "CloudProvider", "id": "aws", "name": "aws", "display_name": "Amazon Web Services", "enabled": True}
+    ]
+
+
+def test_providers_of_live_clusters_are_listed_disabled_unless_configured(alice: Api) -> None:
+    ClusterFactory(cloud_provider="gcp", region="us-east1")
+    ClusterFactory(cloud_provider="azure", region="eastus", status=ClusterStatus.CLEANUP)
+
+    body = alice.get(f"{V1}/cloud_providers").json()
+
+    assert [(p["id"], p["enabled"]) for p in body["items"]] == [("aws", True), ("gcp", False)]
+    assert (body["size"], body["total"]) == (2, 2)
+
+
+def test_regions_report_enabled_and_available_sizes(alice: Api) -> None:
+    ClusterFactory(region="eu-west-1")
+
+    body = alice.get(f"{V1}/cloud_providers/aws/regions").json()
+
+    assert body["kind"] == "CloudRegionList"
+    assert body["items"] == [
+        {
+            "kind": "CloudRegion",
+            "id": "us-east-1",
+            "display_name": "us-east-1",
+            "enabled": True,
+            "capacity": [
+                {"instance_type": "standard", "available_sizes": ["x1", "x2"]},
+                {"instance_type": "developer", "available_sizes": ["x1"]},
+            ],
+        },
+        {"kind": "CloudRegion", "id": "eu-west-1", "display_name": "eu-west-1", "enabled": False, "capacity": []},
+    ]
+
+
+def test_available_sizes_shrink_as_the_region_limit_fills(alice: Api, config_dir: Any) -> None:
+    providers = config_dir / "provider-configuration.yaml"
+    providers.write_text(
+        providers.read_text().replace("          standard: {}", "          standard:\n            limit: 3", 1)
+    )
+    reset_fleet_config()
+    capacity = lambda: alice.get(f"{V1}/cloud_providers/aws/regions").json()["items"][0]["capacity"][0]  # noqa: E731
+
+    assert capacity()["available_sizes"] == ["x1", "x2"]
+    KafkaFactory(size_id="x2")
+    assert capacity()["available_sizes"] == ["x1"]
+    KafkaFactory(size_id="x1")
+    assert capacity()["available_sizes"] == []
+    response = alice.post(f"{V1}/kafkas?async=true", {"name": "one-more"})
+    assert (response.status_code, response.json()["code"]) == (403, "KAFKAS-MGMT-24")
+    assert response.json()["reason"] == "region us-east-1 cannot accept instance type: standard at this moment"
+
+
+def test_unknown_provider_has_no_regions(alice: Api) -> None:
+    assert alice.get(f"{V1}/cloud_providers/ibm/regions").json()["items"] == []
+
+
+def test_cloud_providers_need_a_token(api: Api) -> None:
+    assert api.get(f"{V1}/cloud_providers").status_code == 401
