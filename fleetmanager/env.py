@@ -7,6 +7,7 @@ default (the same idea as healthchecks' ``envbool``/``envint``).
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def envstr(name: str, default: str | None = None) -> str | None:
     if file_path:
         try:
             return Path(file_path).read_text().strip()
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise ImproperlyConfigured(f"{name}_FILE={file_path!r} cannot be read: {exc}") from exc
     value = os.environ.get(name)
     if value is None or value == "":
@@ -63,6 +64,9 @@ def envfloat(name: str, default: float, *, minimum: float | None = None) -> floa
         number = float(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+    if not math.isfinite(number):
+        # NaN compares false with everything, so it would slip past ``minimum``.
+        raise ImproperlyConfigured(f"{name}={value!r} is not a finite number")
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
     return number

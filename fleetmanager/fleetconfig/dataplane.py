@@ -54,7 +54,8 @@ def _cluster(node: Node, instance_type_ids: tuple[str, ...]) -> ManualCluster:
             raise node.error("is required for a standalone cluster", "name")
         if not cluster_dns:
             raise node.error("is required for a standalone cluster", "cluster_dns")
-    supported = node.string("supported_instance_type", "standard,developer")
+    # Upstream replaces an empty value with the default too, not only a missing one.
+    supported = node.string("supported_instance_type", "") or "standard,developer"
     types = [t.strip() for t in supported.split(",") if t.strip()]
     if not types or any(t not in instance_type_ids for t in types):
         raise node.error(

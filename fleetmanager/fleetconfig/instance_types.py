@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleetmanager.fleetconfig.quantities import is_iso_duration, quantity_bytes
+from fleetmanager.fleetconfig.quantities import is_iso_duration, parse_quantity
 from fleetmanager.fleetconfig.reader import Node
 
 FILE = "kafka-instance-types-configuration.yaml"
@@ -80,12 +80,15 @@ class InstanceTypes:
         return tuple(t.id for t in self.types)
 
 
-def _quantity(node: Node, key: str) -> str:
+def _quantity(node: Node, key: str, *, minimum: int) -> str:
     value = node.string(key)
     try:
-        quantity_bytes(value)
+        amount = parse_quantity(value)
     except ValueError as exc:
         raise node.error(str(exc), key) from None
+    if amount < minimum:
+        # Upstream: throughputs and retention size at least 1, message size at least 0.
+        raise node.error(f"must be at least {minimum}, got {value!r}", key)
     return value
 
 
@@ -121,18 +124,20 @@ def _size(node: Node) -> KafkaSize:
     period = node.string("maxDataRetentionPeriod")
     if not is_iso_duration(period):
         raise node.error(f"{period!r} is not an ISO-8601 duration such as P14D", "maxDataRetentionPeriod")
+    if not any(digit in period for digit in "123456789"):
+        raise node.error(f"{period!r} must not be zero", "maxDataRetentionPeriod")
     lifespan = node.integer("lifespanSeconds", None, minimum=1)
     return KafkaSize(
         id=node.string("id"),
         display_name=node.string("display_name", ""),
-        ingress_throughput_per_sec=_quantity(node, "ingressThroughputPerSec"),
-        egress_throughput_per_sec=_quantity(node, "egressThroughputPerSec"),
+        ingress_throughput_per_sec=_quantity(node, "ingressThroughputPerSec", minimum=1),
+        egress_throughput_per_sec=_quantity(node, "egressThroughputPerSec", minimum=1),
         total_max_connections=_positive(node, "totalMaxConnections"),
         max_connection_attempts_per_sec=_positive(node, "maxConnectionAttemptsPerSec"),
-        max_data_retention_size=_quantity(node, "maxDataRetentionSize"),
+        max_data_retention_size=_quantity(node, "maxDataRetentionSize", minimum=1),
         max_data_retention_period=period,
         max_partitions=_positive(node, "maxPartitions"),
-        max_message_size=_quantity(node, "maxMessageSize"),
+        max_message_size=_quantity(node, "maxMessageSize", minimum=0),
         min_in_sync_replicas=_positive(node, "minInSyncReplicas"),
         replication_factor=_positive(node, "replicationFactor"),
         quota_consumed=_positive(node, "quotaConsumed"),

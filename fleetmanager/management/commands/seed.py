@@ -1,0 +1,35 @@
+"""Prepare a local installation: an admin login for the SRE console (development only)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed a development installation: create the local superuser 'admin' for /admin/ "
+        "(password kept in var/admin-password). Safe to run again; it changes nothing that exists."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("seed is for development installations; production admins log in through OIDC")
+        self._admin_user()
+
+    def _admin_user(self) -> None:
+        user_model = get_user_model()
+        password_file = Path(settings.VAR_DIR) / "admin-password"
+        if user_model.objects.filter(username="admin").exists():
+            self.stdout.write(f"admin user exists (password in {password_file} if seeded here)")
+            return
+        password = secrets.token_urlsafe(12)
+        user_model.objects.create_superuser("admin", "admin@localhost", password)
+        password_file.write_text(password + "\n")
+        password_file.chmod(0o600)
+        self.stdout.write(self.style.SUCCESS(f"created admin user 'admin'; password in {password_file}"))
