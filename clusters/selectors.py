@@ -12,6 +12,13 @@ from fleetmanager.fleetconfig import fleet_config
 from fleetmanager.fleetconfig.providers import DISPLAY_NAMES
 
 
+def cluster_by_id(cluster_id: str) -> Cluster | None:
+    """The live cluster with this (OCM / configured) cluster id."""
+    if not cluster_id:
+        return None
+    return Cluster.objects.filter(cluster_id=cluster_id).first()
+
+
 def live_clusters() -> QuerySet[Cluster]:
     return Cluster.objects.exclude(status__in=DELETING_STATUSES)
 

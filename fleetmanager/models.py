@@ -19,3 +19,25 @@ class DistributedLock(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+
+class LeaderLease(models.Model):
+    """Who leads one kind of global work (upstream `leader_leases`), and until when.
+
+    Taking or renewing the lease is one UPDATE on the database clock
+    (``fleetmanager.leases``). ``fencing_token`` grows every time the lease
+    changes hands, so a former leader's writes can be told apart and refused.
+    """
+
+    lease_type = models.CharField(primary_key=True, max_length=64)
+    leader = models.CharField(max_length=128, blank=True, default="")
+    expires = models.DateTimeField(null=True, blank=True)
+    fencing_token = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "leader_leases"
+        ordering = ["lease_type"]
+
+    def __str__(self) -> str:
+        return f"{self.lease_type}: {self.leader or '(nobody)'} until {self.expires}"

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_prometheus",
+    "django_q",
     "fleetmanager",
     "kafkas",
     "clusters",
@@ -203,6 +204,21 @@ if PRODUCTION:
         if not globals()[_name]:
             raise ImproperlyConfigured(f"{_name} must list the trusted token issuers in production")
 
+# --- SSO (MAS-SSO / Keycloak admin API): canary and agent service accounts -----------------
+# Outside production the defaults point at the SSO emulator that `make run` starts
+# (`manage.py emulators`, http://127.0.0.1:8001/sso).
+FLEET_SSO_ENABLED = envbool("FLEET_SSO_ENABLED", True)
+FLEET_SSO_BASE_URL = envstr("FLEET_SSO_BASE_URL", None if PRODUCTION else "http://127.0.0.1:8001/sso")
+FLEET_SSO_REALM = envstr("FLEET_SSO_REALM", "rhoas")
+FLEET_SSO_CLIENT_ID = envstr("FLEET_SSO_CLIENT_ID", None if PRODUCTION else "fleet-manager")
+FLEET_SSO_CLIENT_SECRET = envstr("FLEET_SSO_CLIENT_SECRET", None if PRODUCTION else "emulator-secret")
+FLEET_SSO_TIMEOUT_SECONDS = envfloat("FLEET_SSO_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+FLEET_SSO_RETRIES = envint("FLEET_SSO_RETRIES", 3, minimum=0)
+if PRODUCTION and FLEET_SSO_ENABLED:
+    for _name in ("FLEET_SSO_BASE_URL", "FLEET_SSO_CLIENT_ID", "FLEET_SSO_CLIENT_SECRET"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(f"{_name} must be set in production (or FLEET_SSO_ENABLED=false)")
+
 # --- Kafka service behaviour (upstream flags) -------------------------------------------
 FLEET_SERVER_VERSION = envstr("FLEET_SERVER_VERSION", "development")
 FLEET_BROWSER_URL = envstr("FLEET_BROWSER_URL", "http://localhost:8080/")
@@ -213,6 +229,42 @@ FLEET_MAX_ALLOWED_INSTANCES = envint("FLEET_MAX_ALLOWED_INSTANCES", 1, minimum=0
 FLEET_ALLOW_DEVELOPER_INSTANCE = envbool("FLEET_ALLOW_DEVELOPER_INSTANCE", True)
 FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES = envint("FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES", 1, minimum=0)
 FLEET_DATAPLANE_SCALING_TYPE = envchoice("FLEET_DATAPLANE_SCALING_TYPE", "manual", ("manual", "auto", "none"))
+FLEET_ENABLE_DENY_LIST = envbool("FLEET_ENABLE_DENY_LIST", True)
+# Create a canary service account per Kafka and fill the CR's OAuth section (upstream --mas-sso-enable-auth).
+FLEET_KAFKA_SSO_AUTH = envbool("FLEET_KAFKA_SSO_AUTH", True)
+# Add the owners of kafka-owner-list.yaml to every ManagedKafka (upstream --enable-kafka-owner-config).
+FLEET_ENABLE_KAFKA_OWNER_CONFIG = envbool("FLEET_ENABLE_KAFKA_OWNER_CONFIG", False)
+# Register Route53 CNAMEs for Kafka routes (upstream --enable-kafka-cname-registration).
+FLEET_ENABLE_KAFKA_CNAME_REGISTRATION = envbool("FLEET_ENABLE_KAFKA_CNAME_REGISTRATION", False)
+# Handed to the agents as add-on parameters, and used by the simulated agent.
+FLEET_FLEETSHARD_POLL_INTERVAL = envstr("FLEET_FLEETSHARD_POLL_INTERVAL", "15s")
+FLEET_FLEETSHARD_RESYNC_INTERVAL = envstr("FLEET_FLEETSHARD_RESYNC_INTERVAL", "60s")
+
+# --- Reconcilers (django-q2 on the ORM broker) -----------------------------------------
+# Tasks are kicked on commit by API writes and resynced by schedules (`manage.py
+# setup_schedules`). `timeout` < `retry`, so a slow task is never handed to a second
+# worker while the first still runs it; no catch-up storms after downtime.
+FLEET_RECONCILE_INTERVAL_MINUTES = envint("FLEET_RECONCILE_INTERVAL_MINUTES", 1, minimum=1)
+FLEET_RECONCILE_BATCH_SIZE = envint("FLEET_RECONCILE_BATCH_SIZE", 100, minimum=1)
+FLEET_LEASE_SECONDS = envint("FLEET_LEASE_SECONDS", 60, minimum=5)
+FLEET_CLAIM_SECONDS = envint("FLEET_CLAIM_SECONDS", 120, minimum=5)
+Q_CLUSTER = {
+    "name": "fleetmanager",
+    "orm": "default",
+    "workers": envint("FLEET_Q_WORKERS", 2, minimum=1),
+    "timeout": envint("FLEET_Q_TIMEOUT_SECONDS", 90, minimum=10),
+    "retry": envint("FLEET_Q_RETRY_SECONDS", 120, minimum=15),
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": envfloat("FLEET_Q_POLL_SECONDS", 0.2, minimum=0.01),
+    "save_limit": 1000,
+    "recycle": 500,
+    "label": "Reconcilers",
+    "sync": envbool("FLEET_Q_SYNC", False),
+}
+if Q_CLUSTER["timeout"] >= Q_CLUSTER["retry"]:
+    raise ImproperlyConfigured("FLEET_Q_TIMEOUT_SECONDS must be smaller than FLEET_Q_RETRY_SECONDS")
 
 # --- Observability ------------------------------------------------------------------------
 LOG_LEVEL = envchoice("FLEET_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -1,12 +1,12 @@
-"""URL map: every API under /api/kafkas_mgmt/v1 (upstream paths), admin, metrics, health."""
+"""URL map: every API under /api/kafkas_mgmt/v1 (upstream paths), docs, admin, metrics, health."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from fleetmanager.api import views
-
-V1 = "api/kafkas_mgmt/v1"
+from fleetmanager.api import private_urls, public_urls, views
+from fleetmanager.api.public_urls import V1
+from fleetmanager.metrics import metrics_view
 
 
 class PublicSchemaView(SpectacularAPIView):
@@ -20,19 +20,17 @@ class PublicSwaggerView(SpectacularSwaggerView):
 
 
 urlpatterns = [
-    path("api/kafkas_mgmt", views.ApiMetadataView.as_view(), name="api-metadata"),
-    path(V1, views.VersionMetadataView.as_view(), name="api-v1-metadata"),
-    path(f"{V1}/openapi", views.OpenApiView.as_view(), name="openapi"),
-    path(f"{V1}/docs/schema", PublicSchemaView.as_view(), name="schema"),
+    *public_urls.urlpatterns,
+    *private_urls.urlpatterns,
+    # Generated schemas: one per upstream contract, as upstream keeps them in separate files.
+    path(f"{V1}/docs/schema", PublicSchemaView.as_view(urlconf=public_urls), name="schema"),
+    path(f"{V1}/docs/private/schema", PublicSchemaView.as_view(urlconf=private_urls), name="schema-private"),
     path(f"{V1}/docs", PublicSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path(f"{V1}/errors", views.ErrorListView.as_view(), name="error-list"),
-    path(f"{V1}/errors/<str:id>", views.ErrorDetailView.as_view(), name="error-detail"),
-    path(f"{V1}/", include("kafkas.urls")),
-    path(f"{V1}/", include("clusters.urls")),
+    path(f"{V1}/docs/private", PublicSwaggerView.as_view(url_name="schema-private"), name="swagger-ui-private"),
     re_path(r"^api/kafkas_mgmt(?P<rest>/.*)?$", views.api_not_found),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler500 = "fleetmanager.api.views.server_error"

@@ -139,6 +139,12 @@ class KafkaRequest(models.Model):
     strimzi_upgrading = models.BooleanField(default=False)
     kafka_ibp_upgrading = models.BooleanField(default=False)
 
+    # Reconciler bookkeeping: a claimed row is skipped by other workers until
+    # next_reconcile_at; failures push it back exponentially.
+    next_reconcile_at = models.DateTimeField(null=True, blank=True)
+    reconcile_failures = models.PositiveIntegerField(default=0)
+    last_reconcile_error = models.TextField(blank=True, default="")
+
     objects = ActiveKafkaManager()
     all_objects = KafkaQuerySet.as_manager()
 

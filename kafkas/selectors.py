@@ -113,6 +113,22 @@ def streaming_units_used(
     return _units(rows.values("instance_type", "size_id").annotate(n=Count("id")))
 
 
+def cluster_units_used(cluster_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Units held on each cluster per instance type, by Kafkas in any status but deleting (§6.5)."""
+    rows = (
+        KafkaRequest.objects.filter(cluster_id__in=cluster_ids)
+        .exclude(status=KafkaStatus.DELETING)
+        .values("cluster_id", "instance_type", "size_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    used: dict[str, dict[str, int]] = {}
+    for row in rows:
+        per_type = used.setdefault(row["cluster_id"], {})
+        per_type[row["instance_type"]] = per_type.get(row["instance_type"], 0) + _units([row])
+    return used
+
+
 def region_units_used(*, cloud_provider: str, region: str, instance_type: str) -> int:
     """Units of non-enterprise Kafkas in a region, in any status until soft delete (§6.6)."""
     rows = (

@@ -12,11 +12,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clusters import capacity
+from clusters import capacity, placement
 from fleetmanager import locks
 from fleetmanager.api import errors
 from fleetmanager.api.principal import Principal
 from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, Provider, Region, fleet_config
+from fleetmanager.kicks import kick
 from kafkas import selectors
 from kafkas.models import (
     DELETION_STATUSES,
@@ -34,7 +35,8 @@ NAME_PATTERN = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 CLUSTER_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]*$")
 NAME_MAX_LENGTH = 32
 TEXT_MAX_LENGTH = 255
-CREATE_LOCK = "kafka_create"
+# Serialises every decision that consumes capacity or quota: creates and placements.
+CAPACITY_LOCK = "kafka_capacity"
 
 
 class InvalidTransition(Exception):
@@ -54,14 +56,27 @@ class StaleState(Exception):
 # --- Transitions ----------------------------------------------------------------------
 
 
+# Statuses a reconciler acts on: entering one kicks `reconcile_kafka` after commit.
+RECONCILER_STATUSES = frozenset(
+    {KafkaStatus.ACCEPTED, KafkaStatus.PREPARING, KafkaStatus.DEPROVISION, KafkaStatus.DELETING}
+)
+
+
 def kafka_transition(
-    *, kafka: KafkaRequest, to: str, reason: str = "", actor: str = "system", **fields: Any
+    *,
+    kafka: KafkaRequest,
+    to: str,
+    reason: str = "",
+    actor: str = "system",
+    kick_reconciler: bool = True,
+    **fields: Any,
 ) -> KafkaRequest:
     """Move ``kafka`` to ``to`` if it is still in the status it was read in.
 
     A compare-and-set on the old status: when another worker got there first the
     UPDATE matches no row and ``StaleState`` is raised; nothing is written. Extra
-    ``fields`` are written in the same UPDATE.
+    ``fields`` are written in the same UPDATE. Entering a status a reconciler acts
+    on kicks it after commit, unless the caller continues the work itself.
     """
     from_status = kafka.status
     if to not in TRANSITIONS[from_status]:
@@ -76,6 +91,8 @@ def kafka_transition(
         KafkaStatusChange.objects.create(
             kafka_id=kafka.pk, from_status=from_status, to_status=to, reason=reason, actor=actor
         )
+        if kick_reconciler and to in RECONCILER_STATUSES:
+            kick("kafkas.tasks.reconcile_kafka", kafka.pk)
     for name, value in fields.items():
         setattr(kafka, name, value)
     kafka.status = to
@@ -125,7 +142,7 @@ def kafka_create(*, principal: Principal, request: KafkaCreate) -> KafkaRequest:
 
     try:
         with transaction.atomic():
-            locks.lock(CREATE_LOCK)
+            locks.lock(CAPACITY_LOCK)
             return _insert(principal, request, instance_type, size, provider, region, requested_billing_model)
     except IntegrityError:
         # The partial unique index caught a concurrent create with the same name.
@@ -152,6 +169,7 @@ def _insert(
     assert provider is not None and region is not None
     _check_region_capacity(provider, region, instance_type, size)
     _check_developer_limit(principal, instance_type)
+    cluster_id = _place_now(provider, region, instance_type, size)
     billing_model = quota_services.billing_model_resolve(principal, instance_type, requested_billing_model)
     quota_services.quota_check(principal=principal, instance_type=instance_type, size=size, billing_model=billing_model)
 
@@ -174,12 +192,35 @@ def _insert(
         desired_kafka_billing_model=billing_model,
         billing_cloud_account_id=request.billing_cloud_account_id,
         marketplace=request.marketplace,
+        cluster_id=cluster_id,
         status=KafkaStatus.ACCEPTED,
     )
     KafkaStatusChange.objects.create(
         kafka=kafka, from_status="", to_status=KafkaStatus.ACCEPTED, reason="created", actor=principal.username
     )
+    kick("kafkas.tasks.reconcile_kafka", kafka.id)
     return kafka
+
+
+def _place_now(provider: Provider, region: Region, instance_type: InstanceType, size: KafkaSize) -> str:
+    """Outside auto scaling a cluster is chosen at create time, so a full fleet answers 403/24 at once."""
+    if settings.FLEET_DATAPLANE_SCALING_TYPE == "auto":
+        return ""  # the reconciler places it, waiting up to an hour for new capacity
+    cluster = placement.place(
+        placement.PlacementRequest(
+            cloud_provider=provider.name,
+            region=region.name,
+            instance_type=instance_type.id,
+            multi_az=instance_type.multi_az,
+            capacity_consumed=size.capacity_consumed,
+        )
+    )
+    if cluster is None:
+        raise errors.ServiceError(
+            errors.TOO_MANY_KAFKA_INSTANCES,
+            f"region {region.name} cannot accept instance type: {instance_type.id} at this moment",
+        )
+    return cluster.cluster_id
 
 
 def _duplicate_name() -> errors.ServiceError:

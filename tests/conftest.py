@@ -16,6 +16,8 @@ from fleetmanager.api.devtokens import mint_token
 from fleetmanager.fleetconfig import reset_fleet_config
 from tests.contract import assert_matches_contract, assert_upstream_error, in_contract
 
+pytest_plugins = ["tests.fixtures.emulators"]
+
 V1 = "/api/kafkas_mgmt/v1"
 ORG = "13640203"  # in the shipped quota list with any_user: standard instances
 OTHER_ORG = "13639843"  # another org of the quota list
@@ -76,6 +78,14 @@ def alice(api: Api) -> Api:
 
 
 @pytest.fixture
+def ready_cluster(db: None) -> Any:
+    """A ready standalone cluster with a ready Strimzi version: Kafkas can be placed on it."""
+    from tests.factories import ClusterFactory
+
+    return ClusterFactory(cluster_id="cluster-ready-1")
+
+
+@pytest.fixture
 def config_dir(tmp_path: Path, settings: Any) -> Iterator[Path]:
     """A writable copy of config/ that the app reads for the duration of the test."""
     target = tmp_path / "config"
@@ -92,3 +102,34 @@ def error_code(response: Any) -> str:
 
 def pytest_report_header(config: Any) -> str:
     return f"database: {settings.DATABASES['default']['ENGINE']} {settings.DATABASES['default'].get('HOST', '')}"
+
+
+def database_url_of_test_db() -> str:
+    """DATABASE_URL of the database this test run uses, for subprocesses (qcluster, lease holders)."""
+    from django.db import connection
+
+    conf = connection.settings_dict
+    user = conf.get("USER") or ""
+    password = f":{conf['PASSWORD']}" if conf.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{conf.get('HOST') or '127.0.0.1'}:{conf.get('PORT') or 5432}/{conf['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment of a child process that talks to this test run's database."""
+    import os
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    env["DATABASE_URL"] = database_url_of_test_db()
+    env.update(extra)
+    return env
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Tests marked `postgres` race real connections; SQLite cannot host them."""
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run `make test`, which provides one)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -26,6 +26,16 @@ class KafkaFactory(factory.django.DjangoModelFactory):
     status = KafkaStatus.ACCEPTED
 
 
+STRIMZI_VERSIONS = [
+    {
+        "version": "strimzi-cluster-operator.v0.23.0-4",
+        "ready": True,
+        "kafkaVersions": ["2.7.0", "2.8.1", "3.1.0"],
+        "kafkaIbpVersions": ["2.7", "2.8", "3.1"],
+    }
+]
+
+
 class ClusterFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Cluster
@@ -39,3 +49,4 @@ class ClusterFactory(factory.django.DjangoModelFactory):
     provider_type = ProviderType.STANDALONE
     cluster_dns = factory.LazyAttribute(lambda c: f"apps.{c.cluster_id}.example.com")
     client_id = factory.LazyAttribute(lambda c: f"kas-fleetshard-agent-{c.cluster_id}")
+    available_strimzi_versions = factory.LazyFunction(lambda: [dict(v) for v in STRIMZI_VERSIONS])

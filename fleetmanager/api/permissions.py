@@ -15,6 +15,7 @@ from rest_framework.request import Request
 
 from fleetmanager.api import errors
 from fleetmanager.api.principal import Principal
+from fleetmanager.fleetconfig import fleet_config
 
 MISSING_TOKEN = "Request doesn't contain the 'Authorization' header"
 
@@ -35,7 +36,7 @@ class IsAuthenticatedToken(BasePermission):
 
 
 class IsUser(BasePermission):
-    """The public user API: a trusted user issuer and an organisation id claim."""
+    """The public user API: a trusted user issuer, an organisation id claim, not a denied user."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         principal = principal_of(request)
@@ -48,5 +49,9 @@ class IsUser(BasePermission):
             raise errors.ServiceError(
                 errors.UNAUTHENTICATED,
                 "Bearer token doesn't contain an organisation id claim ('org_id' or 'rh-org-id')",
+            )
+        if settings.FLEET_ENABLE_DENY_LIST and principal.username in fleet_config().deny_list:
+            raise errors.ServiceError(
+                errors.FORBIDDEN, f"user '{principal.username}' is not authorized to access the service."
             )
         return True

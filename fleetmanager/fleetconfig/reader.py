@@ -27,13 +27,13 @@ class ConfigError(ImproperlyConfigured):
 
 def load_yaml(path: Path) -> Any:
     try:
-        text = path.read_text()
+        with path.open(encoding="utf-8") as stream:
+            # Loading from the open file lets YAML errors name the file's path and line.
+            return yaml.safe_load(stream)
     except FileNotFoundError:
         raise ConfigError(path.name, "", f"file not found at {path}") from None
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path.name, "", f"cannot be read: {exc}") from None
-    try:
-        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(path.name, "", f"is not valid YAML: {exc}") from None
 

@@ -89,6 +89,7 @@ def test_a_development_token_is_accepted(api: Api) -> None:
     assert api.with_token(mint_token(username="alice", org_id=ORG)).get(KAFKAS).status_code == 200
 
 
+@pytest.mark.usefixtures("ready_cluster")
 def test_claims_fall_back_to_preferred_username_and_rh_org_id(api: Api) -> None:
     token = mint_token(extra_claims={"preferred_username": "pat", "rh-org-id": ORG})
 

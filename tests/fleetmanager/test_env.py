@@ -307,6 +307,9 @@ PRODUCTION_ENV = {
     "FLEET_USER_ISSUERS": "https://a",
     "FLEET_AGENT_ISSUERS": "https://b",
     "FLEET_ADMIN_ISSUERS": "https://c",
+    "FLEET_SSO_BASE_URL": "https://sso.example.com/auth",
+    "FLEET_SSO_CLIENT_ID": "fleet-manager",
+    "FLEET_SSO_CLIENT_SECRET": "s3cret",
 }
 
 

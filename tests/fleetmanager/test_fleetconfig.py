@@ -101,7 +101,12 @@ def test_the_shipped_configuration_loads_with_the_expected_values() -> None:
     assert org.grant("standard").billing_model("marketplace").max_allowed_instances == 5
     assert org.grant("standard").billing_model("eval").max_allowed_instances == 0
 
-    assert config.dataplane.clusters == ()
+    (dev_cluster,) = config.dataplane.clusters  # the embedded default's standalone cluster
+    assert (dev_cluster.cluster_id, dev_cluster.provider_type, dev_cluster.kafka_instance_limit) == (
+        "dev-standalone-1",
+        "standalone",
+        20,
+    )
     assert config.admin_authz.allows("get", frozenset({"kas-fleet-manager-admin-read"}))
     assert not config.admin_authz.allows("POST", frozenset({"kas-fleet-manager-admin-read"}))
     assert config.deny_list == ("denied-test-user1@example.com", "denied-test-user2@example.com")

@@ -14,6 +14,8 @@ from tests.factories import KafkaFactory
 KAFKAS = f"{V1}/kafkas"
 CREATE = f"{KAFKAS}?async=true"
 
+pytestmark = pytest.mark.usefixtures("ready_cluster")
+
 
 def test_it_creates_a_standard_kafka_with_upstream_defaults(alice: Api) -> None:
     response = alice.post(CREATE, {"name": "my-kafka"})

@@ -162,7 +162,7 @@ ROWS = [
 
 
 @pytest.fixture
-def existing(db: None) -> None:
+def existing(ready_cluster: object) -> None:
     """The rows the table refers to: alice's Kafka, four more units of her org, bob's trial."""
     KafkaFactory(id=EXISTING_ID, name="existing", status=KafkaStatus.READY)
     for index in range(4):

@@ -16,7 +16,7 @@ from kafkas.models import KafkaRequest
 
 CREATE = "/api/kafkas_mgmt/v1/kafkas?async=true"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.usefixtures("ready_cluster")]
 
 
 def race(count: int, work: Callable[[int], Any]) -> list[Any]:

@@ -1,0 +1,66 @@
+"""Run a simulated kas-fleetshard agent for one data-plane cluster."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from agents.simulator import AgentOptions, SimulatedAgent, TokenCache
+from fleetmanager.api.devtokens import mint_token
+
+
+class Command(BaseCommand):
+    help = (
+        "Simulate the kas-fleetshard agent of a data-plane cluster: report the cluster ready, poll its "
+        "ManagedKafkas over HTTP and report each Installing -> Ready (or Deleted). Authenticates with a "
+        "development token whose clientId is the cluster's agent client (kas-fleetshard-agent-<cluster id>)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--cluster-id", required=True, help="the data-plane cluster's cluster_id")
+        parser.add_argument("--api-url", default="http://127.0.0.1:8000", help="fleet manager base URL")
+        parser.add_argument("--client-id", default="", help="agent client id (default kas-fleetshard-agent-<id>)")
+        parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls (1)")
+        parser.add_argument("--resync-interval", type=float, default=10.0, help="seconds between cluster reports")
+        parser.add_argument("--ready-after", type=float, default=0.0, help="seconds a Kafka stays Installing (0)")
+        parser.add_argument("--failure-rate", type=float, default=0.0, help="share of Kafkas reported failed, 0..1")
+        parser.add_argument("--capacity", type=int, default=100, help="streaming units reported per instance type")
+        parser.add_argument("--once", action="store_true", help="poll once and exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.FLEET_DEV_TOKENS:
+            raise CommandError("the simulated agent needs development tokens, which production disables")
+        if not 0.0 <= options["failure_rate"] <= 1.0:
+            raise CommandError("--failure-rate must be between 0 and 1")
+        if options["poll_interval"] <= 0:
+            raise CommandError("--poll-interval must be positive")
+        client_id = options["client_id"] or f"kas-fleetshard-agent-{options['cluster_id']}"
+        agent = SimulatedAgent(
+            options=AgentOptions(
+                api_url=options["api_url"],
+                cluster_id=options["cluster_id"],
+                poll_interval=options["poll_interval"],
+                resync_interval=options["resync_interval"],
+                ready_after=options["ready_after"],
+                failure_rate=options["failure_rate"],
+                capacity_units=options["capacity"],
+            ),
+            token=TokenCache(lambda: mint_token(client_id=client_id, lifetime_seconds=3600)),
+        )
+        logging.getLogger("fleetmanager.agents.simulator").setLevel(logging.INFO)
+        if options["once"]:
+            agent.tick()
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        self.stdout.write(
+            f"agent of cluster {options['cluster_id']} polling {options['api_url']} "
+            f"every {options['poll_interval']}s; Ctrl-C stops it"
+        )
+        agent.run(stop)

@@ -1,0 +1,168 @@
+"""A simulated kas-fleetshard agent: drives the private API over HTTP like the real one.
+
+It reports its cluster healthy (with capacity and Strimzi versions), polls the
+ManagedKafkas it must run, and walks each one Installing -> Ready (with routes,
+versions and an admin URL) or, when told ``deleted: true``, reports it Deleted.
+Used by `manage.py fleetshard_agent`, `make run`, the end-to-end tests and the
+benchmarks, so the whole loop runs on one machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+logger = logging.getLogger("fleetmanager.agents.simulator")
+
+STRIMZI = [
+    {
+        "ready": True,
+        "version": "strimzi-cluster-operator.v0.23.0-4",
+        "kafkaVersions": ["2.7.0", "2.8.1", "3.1.0"],
+        "kafkaIbpVersions": ["2.7", "2.8", "3.1"],
+    }
+]
+
+
+@dataclass
+class AgentOptions:
+    api_url: str
+    cluster_id: str
+    poll_interval: float = 1.0
+    resync_interval: float = 10.0
+    ready_after: float = 0.0
+    failure_rate: float = 0.0
+    capacity_units: int = 100
+    timeout: float = 10.0
+
+
+@dataclass
+class _KafkaState:
+    first_seen: float
+    failed: bool
+
+
+@dataclass
+class SimulatedAgent:
+    options: AgentOptions
+    token: Callable[[], str]
+    session: requests.Session = field(default_factory=requests.Session)
+    random: random.Random = field(default_factory=random.Random)
+    _kafkas: dict[str, _KafkaState] = field(default_factory=dict)
+    _last_cluster_report: float = 0.0
+
+    @property
+    def base(self) -> str:
+        return f"{self.options.api_url.rstrip('/')}/api/kafkas_mgmt/v1/agent-clusters/{self.options.cluster_id}"
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll until ``stop`` is set; failures are logged and retried on the next tick."""
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                self.tick()
+            except requests.RequestException as exc:
+                logger.warning("agent %s: %s", self.options.cluster_id, exc)
+            stop.wait(max(0.0, self.options.poll_interval - (time.monotonic() - started)))
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if not self._last_cluster_report or now - self._last_cluster_report >= self.options.resync_interval:
+            self.report_cluster()
+            self._last_cluster_report = now
+        items = self._request("GET", "/kafkas").json().get("items", [])
+        statuses = {item["id"]: self._status_of(item, now) for item in items}
+        if statuses:
+            self._request("PUT", "/kafkas/status", json=statuses)
+        # Forget Kafkas that are no longer served (deleted and removed from the list).
+        for kafka_id in set(self._kafkas) - set(statuses):
+            del self._kafkas[kafka_id]
+
+    def report_cluster(self) -> None:
+        used = len(self._kafkas)
+        capacity = {
+            "standard": {"maxUnits": self.options.capacity_units, "remainingUnits": self.options.capacity_units - used},
+            "developer": {
+                "maxUnits": self.options.capacity_units,
+                "remainingUnits": self.options.capacity_units - used,
+            },
+        }
+        body = {"conditions": [{"type": "Ready", "status": "True"}], "capacity": capacity, "strimzi": STRIMZI}
+        self._request("PUT", "/status", json=body)
+
+    def _status_of(self, item: dict[str, Any], now: float) -> dict[str, Any]:
+        spec = item.get("spec", {})
+        if spec.get("deleted"):
+            return {"conditions": [_condition("False", "Deleted")]}
+        state = self._kafkas.get(item["id"])
+        if state is None:
+            state = _KafkaState(first_seen=now, failed=self.random.random() < self.options.failure_rate)
+            self._kafkas[item["id"]] = state
+        if state.failed:
+            return {"conditions": [_condition("False", "Error", "simulated failure")]}
+        if now - state.first_seen < self.options.ready_after:
+            return {"conditions": [_condition("False", "Installing")]}
+        return self._ready(spec)
+
+    def _ready(self, spec: dict[str, Any]) -> dict[str, Any]:
+        host = spec.get("endpoint", {}).get("bootstrapServerHost", "")
+        router = f"router-default.apps.{_cluster_domain(host)}"
+        versions = spec.get("versions", {})
+        return {
+            "conditions": [_condition("True", "")],
+            "versions": {k: versions.get(k, "") for k in ("kafka", "strimzi", "kafkaIbp")},
+            "routes": [
+                {"name": "bootstrap", "prefix": "", "router": router},
+                {"name": "admin-server", "prefix": "admin-server", "router": router},
+            ],
+            "adminServerURI": f"https://admin-server-{host}",
+        }
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        response = self.session.request(
+            method,
+            f"{self.base}{path}",
+            headers={"Authorization": f"Bearer {self.token()}"},
+            timeout=self.options.timeout,
+            **kwargs,
+        )
+        if response.status_code >= 400:
+            raise requests.HTTPError(
+                f"{method} {path}: {response.status_code} {response.text[:200]}", response=response
+            )
+        return response
+
+
+def _condition(status: str, reason: str, message: str = "") -> dict[str, str]:
+    return {"type": "Ready", "status": status, "reason": reason, "message": message}
+
+
+def _cluster_domain(bootstrap_host: str) -> str:
+    """``<label>.kas.<domain>`` -> ``<domain>``: routers live on the cluster's apps domain."""
+    rest = bootstrap_host.split(".", 1)[1] if "." in bootstrap_host else bootstrap_host
+    return rest.removeprefix("kas.")
+
+
+class TokenCache:
+    """Mints an agent token and renews it a minute before it expires."""
+
+    def __init__(self, mint: Callable[[], str], lifetime_seconds: int = 3600) -> None:
+        self._mint = mint
+        self._lifetime = lifetime_seconds
+        self._token = ""
+        self._expires = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            if time.monotonic() > self._expires - 60:
+                self._token = self._mint()
+                self._expires = time.monotonic() + self._lifetime
+            return self._token

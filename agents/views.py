@@ -1,0 +1,77 @@
+"""The data-plane agents' private API (`/agent-clusters/{id}/...`), as upstream's private contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agents import selectors, services
+from agents.permissions import IsClusterAgent, QuietBearerAuthentication
+from agents.serializers import (
+    AgentConfigSerializer,
+    ClusterStatusSerializer,
+    KafkaStatusesSerializer,
+    ManagedKafkaListSerializer,
+)
+from fleetmanager.api.schema import error_responses
+
+
+class AgentView(APIView):
+    authentication_classes = [QuietBearerAuthentication]
+    permission_classes = [IsClusterAgent]
+    cluster: Any  # set by IsClusterAgent
+
+
+class AgentClusterView(AgentView):
+    @extend_schema(
+        operation_id="getKafkaAgent",
+        tags=["Agent Clusters"],
+        responses={200: AgentConfigSerializer, **error_responses(400, 404)},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        return Response(selectors.agent_config(self.cluster))
+
+
+class AgentClusterStatusView(AgentView):
+    @extend_schema(
+        operation_id="updateAgentClusterStatus",
+        tags=["Agent Clusters"],
+        request=ClusterStatusSerializer,
+        responses={204: OpenApiResponse(description="Cluster status is updated"), **error_responses(400, 404)},
+    )
+    def put(self, request: Request, id: str) -> Response:
+        payload = ClusterStatusSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.cluster_status_report(cluster=self.cluster, report=payload.validated_data)
+        return Response(status=204)
+
+
+class AgentKafkasView(AgentView):
+    @extend_schema(
+        operation_id="getKafkas",
+        tags=["Agent Clusters"],
+        responses={200: ManagedKafkaListSerializer, **error_responses(400, 404)},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        return Response({"kind": "ManagedKafkaList", "items": selectors.managed_kafkas(self.cluster)})
+
+
+class AgentKafkaStatusView(AgentView):
+    @extend_schema(
+        operation_id="updateKafkaClusterStatus",
+        tags=["Agent Clusters"],
+        request=KafkaStatusesSerializer,
+        responses={
+            200: OpenApiResponse(description="Status is updated for Kafka clusters"),
+            **error_responses(400, 404),
+        },
+    )
+    def put(self, request: Request, id: str) -> Response:
+        payload = KafkaStatusesSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.kafka_status_report(cluster=self.cluster, report=payload.validated_data)
+        return Response(status=200)

@@ -1,0 +1,84 @@
+"""Choosing a data-plane cluster for a Kafka (BEHAVIOUR.md §6.5).
+
+Callers hold the ``kafka_capacity`` lock (fleetmanager.locks) while they choose
+and write the choice, so two placements can never both take a cluster's last
+streaming units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from clusters.models import Cluster, ClusterStatus, ClusterType
+from fleetmanager.fleetconfig import fleet_config
+from kafkas import selectors as kafka_selectors
+
+UNLIMITED = -1
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementRequest:
+    cloud_provider: str
+    region: str
+    instance_type: str
+    multi_az: bool
+    capacity_consumed: int
+
+
+def candidates(request: PlacementRequest) -> list[Cluster]:
+    """Ready managed clusters of the region that support the type, oldest first."""
+    clusters = Cluster.objects.filter(
+        cloud_provider=request.cloud_provider,
+        region=request.region,
+        status=ClusterStatus.READY,
+        cluster_type=ClusterType.MANAGED,
+        supported_instance_type__contains=request.instance_type,
+    ).order_by("created_at", "id")
+    if request.multi_az:
+        # Upstream checks multi-AZ only when it is required: single-AZ Kafkas may use any cluster.
+        clusters = clusters.filter(multi_az=True)
+    return list(clusters)
+
+
+def place(request: PlacementRequest) -> Cluster | None:
+    """The first candidate with room for the Kafka, per the scaling mode; None when full."""
+    clusters = candidates(request)
+    if not clusters:
+        return None
+    mode = settings.FLEET_DATAPLANE_SCALING_TYPE
+    if mode == "none":
+        return clusters[0]
+    used = kafka_selectors.cluster_units_used([c.cluster_id for c in clusters])
+    for cluster in clusters:
+        if mode == "auto" and _fits_dynamic_capacity(cluster, request, used):
+            return cluster
+        if mode == "manual" and _fits_manual_limit(cluster, request, used):
+            return cluster
+    return None
+
+
+def _fits_manual_limit(cluster: Cluster, request: PlacementRequest, used: dict[str, dict[str, int]]) -> bool:
+    configured = fleet_config().dataplane.get(cluster.cluster_id)
+    if configured is None:
+        return True  # not in the file: schedulable and unlimited, as upstream
+    if not configured.schedulable:
+        return False
+    if configured.kafka_instance_limit == UNLIMITED:
+        return True
+    total = sum(used.get(cluster.cluster_id, {}).values())
+    return total + request.capacity_consumed <= configured.kafka_instance_limit
+
+
+def _fits_dynamic_capacity(cluster: Cluster, request: PlacementRequest, used: dict[str, dict[str, int]]) -> bool:
+    info = (cluster.dynamic_capacity_info or {}).get(request.instance_type) or {}
+    max_units = int(info.get("max_units") or 0)
+    type_used = used.get(cluster.cluster_id, {}).get(request.instance_type, 0)
+    return type_used + request.capacity_consumed <= max_units
+
+
+def latest_strimzi(cluster: Cluster) -> dict | None:
+    """The newest ready Strimzi version the agent reported (the stored list is sorted ascending)."""
+    ready = [v for v in cluster.available_strimzi_versions or [] if v.get("ready")]
+    return ready[-1] if ready else None

@@ -1,0 +1,9 @@
+"""The data-plane agents' API (upstream's kas-fleet-manager-private.yaml); urlconf of its schema."""
+
+from django.urls import include, path
+
+from fleetmanager.api.public_urls import V1
+
+urlpatterns = [
+    path(f"{V1}/", include("agents.urls")),
+]

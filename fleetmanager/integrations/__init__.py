@@ -1,0 +1,1 @@
+"""Clients of the external services the fleet manager depends on, each with an emulated twin."""

@@ -1,0 +1,137 @@
+"""HTTP plumbing shared by the integration clients (SSO today; OCM, AMS and Observatorium next).
+
+Every client needs the same three things: a session that never waits forever, retries of
+idempotent calls with capped exponential backoff and jitter (so a flaky dependency does not
+fail a reconcile, and a fleet of workers does not retry in lockstep), and one error type that
+tells the caller whether trying again later may help.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Collection
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RETRY_ON: tuple[int, ...] = (502, 503, 504, 500, 429)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+MAX_BACKOFF_SECONDS = 5.0
+
+
+class IntegrationError(Exception):
+    """A call to an external service failed; ``retryable`` says whether a later try may succeed.
+
+    The message names the service, method, URL path and status. It never carries the query
+    string, headers or bodies, which is where tokens and secrets travel.
+    """
+
+    service: str = "http"
+
+    def __init__(self, message: str, *, status_code: int | None = None, retryable: bool | None = None) -> None:
+        super().__init__(f"{self.service}: {message}")
+        self.status_code = status_code
+        self.retryable = is_retryable_status(status_code) if retryable is None else retryable
+
+    @classmethod
+    def from_response(cls, response: requests.Response, detail: str = "") -> IntegrationError:
+        method = response.request.method or "?"
+        status = f"{response.status_code} {response.reason or ''}".strip()
+        suffix = f": {detail}" if detail else ""
+        return cls(f"{method} {url_path(response.url)} -> {status}{suffix}", status_code=response.status_code)
+
+    @classmethod
+    def from_exception(cls, method: str, url: str, exc: requests.RequestException) -> IntegrationError:
+        # Only the exception's class name: its text repeats the full URL, query string included.
+        transport = isinstance(exc, requests.ConnectionError | requests.Timeout)
+        return cls(f"{method} {url_path(url)} failed: {type(exc).__name__}", retryable=transport)
+
+
+def is_retryable_status(status_code: int | None) -> bool:
+    """No status (timeout, refused connection), a 5xx or a 429 may pass later; other 4xx will not."""
+    return status_code is None or status_code >= 500 or status_code == 429
+
+
+def url_path(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+class TimeoutSession(requests.Session):
+    """A session whose requests time out after ``timeout`` seconds unless told otherwise."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+def new_session(*, timeout: float, user_agent: str = "fleet-manager") -> TimeoutSession:
+    session = TimeoutSession(timeout)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+def backoff_delay(attempt: int, backoff_seconds: float, max_seconds: float = MAX_BACKOFF_SECONDS) -> float:
+    """Exponential backoff with "equal jitter": half fixed, half random, never above ``max_seconds``."""
+    ceiling = min(max_seconds, backoff_seconds * 2**attempt)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.isdigit() else None
+
+
+def request_with_retries(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    retries: int,
+    backoff_seconds: float,
+    retry_on: Collection[int] = DEFAULT_RETRY_ON,
+    idempotent: bool | None = None,
+    error_class: type[IntegrationError] = IntegrationError,
+    **kwargs: Any,
+) -> requests.Response:
+    """Send a request, retrying transport failures and ``retry_on`` statuses up to ``retries`` times.
+
+    Only idempotent calls are retried: GET/HEAD/OPTIONS/PUT/DELETE, or any call the caller
+    vouches for with ``idempotent=True`` (a POST whose repeat is harmless or answers 409).
+    Returns the last response whatever its status, so the caller decides what a 404 or 409
+    means; raises ``error_class`` when no response came back at all.
+    """
+    method = method.upper()
+    attempts = 1 + (max(retries, 0) if _is_idempotent(method, idempotent) else 0)
+    for attempt in range(1, attempts + 1):
+        try:
+            response = session.request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            error = error_class.from_exception(method, url, exc)
+            if attempt == attempts or not error.retryable:
+                raise error from exc
+            outcome, retry_after = type(exc).__name__, None
+        else:
+            if attempt == attempts or response.status_code not in retry_on:
+                return response
+            outcome, retry_after = str(response.status_code), _retry_after(response)
+            response.close()  # hand the connection back to the pool before sleeping
+        delay = backoff_delay(attempt - 1, backoff_seconds)
+        if retry_after is not None:
+            delay = min(max(delay, retry_after), MAX_BACKOFF_SECONDS)
+        service, path = error_class.service, url_path(url)
+        logger.warning("%s: %s %s -> %s, retry %d/%d in %.2fs", service, method, path, outcome, attempt, retries, delay)
+        time.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _is_idempotent(method: str, idempotent: bool | None) -> bool:
+    return method in IDEMPOTENT_METHODS if idempotent is None else idempotent

@@ -1,0 +1,137 @@
+"""Kafka reconcilers, run by django-q2: kicked per Kafka on commit, resynced on a schedule.
+
+- ``reconcile_kafka(id)``: one Kafka, as far as it can go now (accepted ->
+  preparing -> provisioning happens in one run).
+- ``reconcile_kafkas()``: the periodic pass: every due Kafka, claimed in batches
+  so several workers share the work, then the global sweeps under a lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from fleetmanager import leases, reconcile
+from fleetmanager.fleetconfig import fleet_config
+from kafkas import lifecycle
+from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus
+from kafkas.services import StaleState, kafka_deprovision
+
+logger = logging.getLogger("fleetmanager.kafkas.tasks")
+
+GENERAL_LEASE = "general_kafka_worker"
+PASS_TIME_BUDGET_SECONDS = 50  # below the task timeout; the next pass continues
+
+STEPS: dict[str, Callable[[KafkaRequest], None]] = {
+    KafkaStatus.ACCEPTED: lifecycle.accept,
+    KafkaStatus.PREPARING: lifecycle.prepare,
+    KafkaStatus.PROVISIONING: lifecycle.replace,
+    KafkaStatus.DEPROVISION: lifecycle.delete,
+    KafkaStatus.DELETING: lifecycle.delete,
+}
+
+# Rows a step has work for. Deprovisioned rows that reached a data plane wait for the agent.
+NEEDS_WORK = (
+    Q(status__in=[KafkaStatus.ACCEPTED, KafkaStatus.PREPARING, KafkaStatus.DELETING])
+    | Q(status=KafkaStatus.PROVISIONING, cluster_id="")
+    | Q(status=KafkaStatus.DEPROVISION, bootstrap_server_host="")
+)
+
+
+def reconcile_kafka(kafka_id: str) -> None:
+    """Advance one Kafka now (the on-commit kick of API writes and status changes)."""
+    with reconcile.reconcile_pass("kafka") as stats:
+        claimed = _claim(KafkaRequest.objects.filter(pk=kafka_id), limit=1)
+        for pk in claimed:
+            stats.errors += _process(pk)
+
+
+def reconcile_kafkas() -> None:
+    """The periodic resync: every Kafka with work to do, then the global sweeps."""
+    deadline = time.monotonic() + PASS_TIME_BUDGET_SECONDS
+    with reconcile.reconcile_pass("kafka") as stats:
+        while time.monotonic() < deadline:
+            claimed = _claim(KafkaRequest.objects.all(), limit=settings.FLEET_RECONCILE_BATCH_SIZE)
+            if not claimed:
+                break
+            for pk in claimed:
+                stats.errors += _process(pk)
+                stats.processed += 1
+    reconcile_general()
+
+
+def _claim(queryset: object, *, limit: int) -> list[str]:
+    claim_for = timezone.timedelta(seconds=settings.FLEET_CLAIM_SECONDS)
+    return reconcile.claim(queryset.filter(NEEDS_WORK), limit=limit, claim_for=claim_for)
+
+
+def _process(pk: str) -> int:
+    """Run the steps of one claimed Kafka until it needs nobody; returns the number of errors (0/1)."""
+    kafka = KafkaRequest.objects.filter(pk=pk).first()
+    if kafka is None:
+        return 0  # soft-deleted meanwhile
+    try:
+        for _ in range(len(STEPS)):
+            step = STEPS.get(kafka.status)
+            before = kafka.status
+            if step is None:
+                break
+            step(kafka)
+            if kafka.status == before:
+                break
+    except lifecycle.RetryLater as exc:
+        delay = reconcile.back_off(KafkaRequest, pk, kafka.reconcile_failures, str(exc))
+        logger.info("kafka %s (%s): %s; retrying in %s", pk, kafka.status, exc, delay)
+        return 0
+    except StaleState:
+        logger.info("kafka %s changed under us; it will be looked at again", pk)
+    except Exception as exc:
+        logger.exception("kafka %s (%s): reconcile failed", pk, kafka.status)
+        reconcile.back_off(KafkaRequest, pk, kafka.reconcile_failures, f"{type(exc).__name__}: {exc}")
+        return 1
+    reconcile.release(KafkaRequest, pk)
+    return 0
+
+
+# --- global sweeps (one leader) ----------------------------------------------------------
+
+
+def reconcile_general(holder: str | None = None) -> None:
+    """Expiry and deny-list sweeps (§4.6), by the holder of the general lease only."""
+    lease = leases.acquire(GENERAL_LEASE, holder or leases.process_holder())
+    if lease is None:
+        return
+    with reconcile.reconcile_pass(GENERAL_LEASE) as stats:
+        for kafka in _expired():
+            stats.errors += _deprovision(lease, kafka, "expired")
+        if settings.FLEET_ENABLE_DENY_LIST:
+            for kafka in _denied():
+                stats.errors += _deprovision(lease, kafka, "owner is on the deny list")
+
+
+def _expired() -> list[KafkaRequest]:
+    return list(KafkaRequest.objects.exclude(status__in=DELETION_STATUSES).filter(expires_at__lt=timezone.now()))
+
+
+def _denied() -> list[KafkaRequest]:
+    denied = fleet_config().deny_list
+    if not denied:
+        return []
+    return list(KafkaRequest.objects.exclude(status__in=DELETION_STATUSES).filter(owner__in=denied))
+
+
+def _deprovision(lease: leases.Lease, kafka: KafkaRequest, reason: str) -> int:
+    try:
+        with leases.fenced(lease):
+            kafka_deprovision(kafka=kafka, reason=reason)
+    except leases.LeaseLost:
+        raise
+    except Exception:
+        logger.exception("kafka %s: could not deprovision (%s)", kafka.pk, reason)
+        return 1
+    return 0
