@@ -68,7 +68,7 @@ class KafkaStatusesSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
-            raise serializers.ValidationError("must be an object keyed by Kafka id")
+            raise serializers.ValidationError({"non_field_errors": ["the body must be an object keyed by Kafka id"]})
         statuses = {}
         for kafka_id, value in data.items():
             entry = KafkaStatusSerializer(data=value)
