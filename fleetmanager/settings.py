@@ -205,8 +205,10 @@ if PRODUCTION:
             raise ImproperlyConfigured(f"{_name} must list the trusted token issuers in production")
 
 # --- SSO (MAS-SSO / Keycloak admin API): canary and agent service accounts -----------------
-# Outside production the defaults point at the SSO emulator that `make run` starts
-# (`manage.py emulators`, http://127.0.0.1:8001/sso).
+# Canary service accounts (one per Kafka) and agent clients (one per data-plane cluster) are
+# clients of this Keycloak realm; the fleet manager's own client needs the realm-management
+# roles manage-clients and view-clients. Outside production the defaults point at the SSO
+# emulator that `make run` starts (`manage.py emulators`, http://127.0.0.1:8001/sso).
 FLEET_SSO_ENABLED = envbool("FLEET_SSO_ENABLED", True)
 FLEET_SSO_BASE_URL = envstr("FLEET_SSO_BASE_URL", None if PRODUCTION else "http://127.0.0.1:8001/sso")
 FLEET_SSO_REALM = envstr("FLEET_SSO_REALM", "rhoas")
@@ -236,6 +238,8 @@ FLEET_KAFKA_SSO_AUTH = envbool("FLEET_KAFKA_SSO_AUTH", True)
 FLEET_ENABLE_KAFKA_OWNER_CONFIG = envbool("FLEET_ENABLE_KAFKA_OWNER_CONFIG", False)
 # Register Route53 CNAMEs for Kafka routes (upstream --enable-kafka-cname-registration).
 FLEET_ENABLE_KAFKA_CNAME_REGISTRATION = envbool("FLEET_ENABLE_KAFKA_CNAME_REGISTRATION", False)
+if FLEET_KAFKA_SSO_AUTH and not FLEET_SSO_ENABLED:
+    raise ImproperlyConfigured("FLEET_KAFKA_SSO_AUTH needs the SSO integration: set FLEET_SSO_ENABLED=true")
 # Handed to the agents as add-on parameters, and used by the simulated agent.
 FLEET_FLEETSHARD_POLL_INTERVAL = envstr("FLEET_FLEETSHARD_POLL_INTERVAL", "15s")
 FLEET_FLEETSHARD_RESYNC_INTERVAL = envstr("FLEET_FLEETSHARD_RESYNC_INTERVAL", "60s")

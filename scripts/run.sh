@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# `make run`: migrate, seed and start the whole system on the embedded default
-# (SQLite under var/, emulated integrations). Ctrl-C stops every process.
+# `make run`: migrate, seed and start the whole system on the embedded default:
+# SQLite under var/, emulated integrations, one standalone cluster driven by the
+# simulated agent. Ctrl-C stops every process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=.venv/bin
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
+EMULATOR_PORT="${EMULATOR_PORT:-8001}"
 export FLEET_ENV="${FLEET_ENV:-development}"
-
-$BIN/python manage.py migrate --no-input
-$BIN/python manage.py collectstatic --no-input -v 0
-$BIN/python manage.py seed
+export FLEET_SSO_BASE_URL="${FLEET_SSO_BASE_URL:-http://127.0.0.1:$EMULATOR_PORT/sso}"
+# Metrics of the API and the reconciler processes are merged into one /metrics.
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR" var/log
 
 pids=()
 stop() {
@@ -21,9 +23,39 @@ stop() {
 }
 trap stop EXIT INT TERM
 
+wait_for_port() {  # host port what
+  for _ in $(seq 1 100); do
+    if $BIN/python -c "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.5)" "$1" "$2" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "run.sh: $3 did not start on $1:$2" >&2
+  exit 1
+}
+
+$BIN/python manage.py migrate --no-input
+$BIN/python manage.py collectstatic --no-input -v 0
+
+# Emulated integrations (SSO) for the reconcilers; logs in var/log/emulators.log.
+$BIN/python manage.py emulators --host 127.0.0.1 --port "$EMULATOR_PORT" >var/log/emulators.log 2>&1 &
+pids+=($!)
+wait_for_port 127.0.0.1 "$EMULATOR_PORT" "the emulators"
+
+$BIN/python manage.py seed
+
 $BIN/gunicorn fleetmanager.wsgi \
   --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 60 \
-  --access-logfile - --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms' &
+  --access-logfile var/log/access.log --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms' &
+pids+=($!)
+
+# The reconcilers: kicked by API writes, resynced every minute.
+$BIN/python manage.py qcluster &
+pids+=($!)
+
+wait_for_port "$HOST" "$PORT" "the API"
+$BIN/python manage.py fleetshard_agent --cluster-id dev-standalone-1 --api-url "http://$HOST:$PORT" \
+  --poll-interval 1 --resync-interval 10 &
 pids+=($!)
 
 cat <<MSG
@@ -32,6 +64,7 @@ cat <<MSG
     API:     http://$HOST:$PORT/api/kafkas_mgmt/v1
     Swagger: http://$HOST:$PORT/api/kafkas_mgmt/v1/docs
     Admin:   http://$HOST:$PORT/admin/  (user admin, password in var/admin-password)
+    Logs:    var/log/access.log (HTTP), var/log/emulators.log (SSO emulator)
   Mint a token:  .venv/bin/python manage.py token --org 13640203 --user alice
   Stop with Ctrl-C.
 

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -39,14 +39,14 @@ class IntegrationError(Exception):
         self.retryable = is_retryable_status(status_code) if retryable is None else retryable
 
     @classmethod
-    def from_response(cls, response: requests.Response, detail: str = "") -> IntegrationError:
+    def from_response(cls, response: requests.Response, detail: str = "") -> Self:
         method = response.request.method or "?"
         status = f"{response.status_code} {response.reason or ''}".strip()
         suffix = f": {detail}" if detail else ""
         return cls(f"{method} {url_path(response.url)} -> {status}{suffix}", status_code=response.status_code)
 
     @classmethod
-    def from_exception(cls, method: str, url: str, exc: requests.RequestException) -> IntegrationError:
+    def from_exception(cls, method: str, url: str, exc: requests.RequestException) -> Self:
         # Only the exception's class name: its text repeats the full URL, query string included.
         transport = isinstance(exc, requests.ConnectionError | requests.Timeout)
         return cls(f"{method} {url_path(url)} failed: {type(exc).__name__}", retryable=transport)

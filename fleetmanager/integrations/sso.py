@@ -98,8 +98,8 @@ class SSOClient:
             return self._existing_after_conflict(client_id)
         self._expect(response, 201)
         internal_id = response.headers.get("Location", "").rstrip("/").rsplit("/", 1)[-1]
-        secret = self._secret(internal_id)
-        if not internal_id or secret is None:
+        secret = self._secret(internal_id) if internal_id else None
+        if secret is None:
             raise SSOError(f"{client_id} was created but cannot be read back", retryable=True)
         logger.info("sso: created service account %s", client_id)
         representation = {"id": internal_id, "clientId": client_id, "name": name, "description": description}

@@ -94,7 +94,7 @@ class EmulatorServer:
         self.port = port
         self.log_level = log_level
         self._mounts: dict[str, Emulator] = {}
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stop_requested = threading.Event()
 
@@ -120,10 +120,12 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         """Bind (port 0 picks a free port) and serve from a daemon thread."""
-        self._httpd = ThreadingHTTPServer((self.host, self.port), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.emulator_server = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="emulator-server", daemon=True)
+        self._stop_requested.clear()
+        self._httpd = _HTTPServer((self.host, self.port), self)
+        # A short poll interval keeps stop() (every test session, every Ctrl-C) quick.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="emulator-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -146,17 +148,26 @@ class EmulatorServer:
         if self._httpd is None:
             self.start()
         try:
-            while not self._stop_requested.wait(0.5):
+            while not self._stop_requested.wait(0.2):
                 pass
         finally:
             self.stop()
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # a request stuck in an injected delay must not hold up stop()
+
+    def __init__(self, address: tuple[str, int], emulator_server: EmulatorServer) -> None:
+        super().__init__(address, _Handler)
+        self.emulator_server = emulator_server
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FleetEmulator/1"
+    server: _HTTPServer
 
     def _serve(self) -> None:
-        host: EmulatorServer = self.server.emulator_server  # type: ignore[attr-defined]
+        host = self.server.emulator_server
         started = time.monotonic()
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)

@@ -34,11 +34,10 @@ class Command(BaseCommand):
             server.start()
         except OSError as exc:
             raise CommandError(f"cannot listen on {options['host']}:{options['port']}: {exc}") from exc
-        signal.signal(signal.SIGTERM, lambda signum, frame: server.request_stop())
+        # Handled explicitly: a shell starts background jobs with SIGINT ignored.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, frame: server.request_stop())
         self.stdout.write(f"Emulators on {server.url}\n  MAS-SSO: {server.url}{SSO_PREFIX} (realm: any name)")
         self.stdout.write("Stop with Ctrl-C.")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass  # serve_forever has stopped the server on its way out
+        server.serve_forever()
         self.stdout.write("Emulators stopped.")

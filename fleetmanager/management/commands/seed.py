@@ -8,19 +8,31 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
     help = (
-        "Seed a development installation: create the local superuser 'admin' for /admin/ "
-        "(password kept in var/admin-password). Safe to run again; it changes nothing that exists."
+        "Seed a development installation: the local superuser 'admin' for /admin/ (password kept in "
+        "var/admin-password), the reconcilers' schedules, and the clusters of the configuration file "
+        "(needs the SSO emulator, `manage.py emulators`, for their agent credentials). Safe to run again."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed is for development installations; production admins log in through OIDC")
         self._admin_user()
+        call_command("setup_schedules", stdout=self.stdout)
+        self._clusters()
+
+    def _clusters(self) -> None:
+        from clusters.models import Cluster
+        from clusters.tasks import reconcile_clusters
+
+        reconcile_clusters()
+        for cluster in Cluster.objects.all():
+            self.stdout.write(f"cluster {cluster.cluster_id}: {cluster.status}")
 
     def _admin_user(self) -> None:
         user_model = get_user_model()

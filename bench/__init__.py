@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints figures (medians, percentiles); nothing here passes or fails."""

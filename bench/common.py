@@ -1,0 +1,100 @@
+"""Shared set-up of the benchmarks: a throwaway PostgreSQL database and child processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """A fresh database on the server of DATABASE_URL, dropped afterwards; yields its URL."""
+    base = os.environ.get("DATABASE_URL")
+    if not base or not base.startswith("postgres"):
+        sys.exit("bench: needs DATABASE_URL of a PostgreSQL server (run `make bench`)")
+    name = f"fleet_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(base)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    url = urlunparse(urlparse(base)._replace(path=f"/{name}"))
+    try:
+        yield url
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@contextmanager
+def config_dir(replacements: dict[str, tuple[str, str]]) -> Iterator[Path]:
+    """A copy of config/ with `{file name: (old text, new text)}` replacements applied."""
+    directory = Path(tempfile.mkdtemp(prefix="fleet-bench-config-"))
+    shutil.copytree(ROOT / "config", directory, dirs_exist_ok=True)
+    for filename, (old, new) in replacements.items():
+        path = directory / filename
+        path.write_text(path.read_text().replace(old, new))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def manage(*args: str, env: dict[str, str], background: bool = False, log: Path | None = None) -> subprocess.Popen:
+    return start([sys.executable, str(ROOT / "manage.py"), *args], env=env, background=background, log=log)
+
+
+def start(
+    command: list[str], *, env: dict[str, str], background: bool = True, log: Path | None = None
+) -> subprocess.Popen:
+    output = log.open("wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    if not background:
+        if process.wait() != 0:
+            raise RuntimeError(f"{' '.join(command[1:3])} failed (see {log})")
+    return process
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> str:
+    return (
+        f"median {statistics.median(values):.3f} s, p95 {percentile(values, 0.95):.3f} s, "
+        f"min {min(values):.3f} s, max {max(values):.3f} s (n={len(values)})"
+    )
