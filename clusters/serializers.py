@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from fleetmanager.api.schema import list_serializer
+
 
 class CloudProviderSerializer(serializers.Serializer):
     kind = serializers.CharField()
@@ -11,12 +13,7 @@ class CloudProviderSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
 
 
-class CloudProviderListSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    page = serializers.IntegerField()
-    size = serializers.IntegerField()
-    total = serializers.IntegerField()
-    items = CloudProviderSerializer(many=True)
+CloudProviderListSerializer = list_serializer("CloudProviderListSerializer", CloudProviderSerializer)
 
 
 class RegionCapacitySerializer(serializers.Serializer):
@@ -32,9 +29,4 @@ class CloudRegionSerializer(serializers.Serializer):
     capacity = RegionCapacitySerializer(many=True)
 
 
-class CloudRegionListSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    page = serializers.IntegerField()
-    size = serializers.IntegerField()
-    total = serializers.IntegerField()
-    items = CloudRegionSerializer(many=True)
+CloudRegionListSerializer = list_serializer("CloudRegionListSerializer", CloudRegionSerializer)

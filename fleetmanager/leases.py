@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Now
@@ -31,8 +32,6 @@ from fleetmanager import metrics
 from fleetmanager.models import LeaderLease
 
 logger = logging.getLogger("fleetmanager.leases")
-
-DEFAULT_DURATION = timedelta(seconds=60)
 
 
 class LeaseLost(Exception):
@@ -65,8 +64,12 @@ class Lease:
     fencing_token: int
 
 
-def acquire(lease_type: str, holder: str, duration: timedelta = DEFAULT_DURATION) -> Lease | None:
-    """Take the lease if it is free or expired, or renew it if ``holder`` has it. None if taken."""
+def acquire(lease_type: str, holder: str, duration: timedelta | None = None) -> Lease | None:
+    """Take the lease if it is free or expired, or renew it if ``holder`` has it. None if taken.
+
+    ``duration`` defaults to FLEET_LEASE_SECONDS.
+    """
+    duration = duration or timedelta(seconds=settings.FLEET_LEASE_SECONDS)
     LeaderLease.objects.bulk_create([LeaderLease(lease_type=lease_type)], ignore_conflicts=True)
     with transaction.atomic():
         updated = LeaderLease.objects.filter(

@@ -240,9 +240,7 @@ FLEET_ENABLE_KAFKA_OWNER_CONFIG = envbool("FLEET_ENABLE_KAFKA_OWNER_CONFIG", Fal
 FLEET_ENABLE_KAFKA_CNAME_REGISTRATION = envbool("FLEET_ENABLE_KAFKA_CNAME_REGISTRATION", False)
 if FLEET_KAFKA_SSO_AUTH and not FLEET_SSO_ENABLED:
     raise ImproperlyConfigured("FLEET_KAFKA_SSO_AUTH needs the SSO integration: set FLEET_SSO_ENABLED=true")
-# Handed to the agents as add-on parameters, and used by the simulated agent.
-FLEET_FLEETSHARD_POLL_INTERVAL = envstr("FLEET_FLEETSHARD_POLL_INTERVAL", "15s")
-FLEET_FLEETSHARD_RESYNC_INTERVAL = envstr("FLEET_FLEETSHARD_RESYNC_INTERVAL", "60s")
+
 
 # --- Reconcilers (django-q2 on the ORM broker) -----------------------------------------
 # Tasks are kicked on commit by API writes and resynced by schedules (`manage.py

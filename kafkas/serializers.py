@@ -9,6 +9,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from fleetmanager.api.fields import StrictBooleanField, StrictCharField
+from fleetmanager.api.schema import list_serializer
 from fleetmanager.fleetconfig import fleet_config
 from fleetmanager.fleetconfig.quantities import quantity_bytes
 from kafkas.models import BillingModel, KafkaRequest
@@ -150,12 +151,7 @@ def _size_fields(kafka: KafkaRequest) -> dict[str, Any]:
     }
 
 
-class KafkaRequestListSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    page = serializers.IntegerField()
-    size = serializers.IntegerField()
-    total = serializers.IntegerField()
-    items = KafkaRequestSerializer(many=True)
+KafkaRequestListSerializer = list_serializer("KafkaRequestListSerializer", KafkaRequestSerializer)
 
 
 # --- Instance types (schema only; the catalogue builds plain dicts) ------------------------

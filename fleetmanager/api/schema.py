@@ -24,12 +24,20 @@ class ErrorSerializer(serializers.Serializer):
     operation_id = serializers.CharField(required=False)
 
 
-class ErrorListSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    page = serializers.IntegerField()
-    size = serializers.IntegerField()
-    total = serializers.IntegerField()
-    items = ErrorSerializer(many=True)
+def list_serializer(name: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The upstream list envelope `{kind, page, size, total, items}` around ``item`` (schema only)."""
+    fields = {
+        "kind": serializers.CharField(),
+        "page": serializers.IntegerField(),
+        "size": serializers.IntegerField(),
+        "total": serializers.IntegerField(),
+        "items": item(many=True),
+        "__module__": item.__module__,
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+ErrorListSerializer = list_serializer("ErrorListSerializer", ErrorSerializer)
 
 
 class ObjectReferenceSerializer(serializers.Serializer):

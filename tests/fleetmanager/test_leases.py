@@ -5,16 +5,15 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.db.models.functions import Now
 
 from fleetmanager import leases
 from fleetmanager.models import DistributedLock, LeaderLease
+from tests.concurrency import race
 from tests.conftest import subprocess_env
 
 SHORT = timedelta(seconds=2)
@@ -93,25 +92,10 @@ def test_the_leases_command_lists_holders(capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_only_one_of_many_racing_processes_takes_the_lease() -> None:
-    barrier = threading.Barrier(8)
-    winners: list[str] = []
+    winners = race(8, lambda i: leases.acquire("race", f"worker-{i}"))
 
-    def contend(name: str) -> None:
-        try:
-            barrier.wait()
-            if leases.acquire("race", name):
-                winners.append(name)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=contend, args=(f"worker-{i}",)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert len(winners) == 1
-    assert LeaderLease.objects.get(lease_type="race").leader == winners[0]
+    (winner,) = [lease for lease in winners if lease is not None]
+    assert LeaderLease.objects.get(lease_type="race").leader == winner.holder
 
 
 HOLDER = """

@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from fleetmanager.api.devtokens import mint_token
 from kafkas.models import KafkaRequest
+from tests.concurrency import race
 
 CREATE = "/api/kafkas_mgmt/v1/kafkas?async=true"
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.usefixtures("ready_cluster")]
-
-
-def race(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(i)` in `count` threads released at the same moment; each has its own DB connection."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def create(token: str, name: str) -> int:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections import Counter
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from clusters.models import Cluster
 from fleetmanager.integrations.emulators import SSOEmulator
 from kafkas import tasks
 from kafkas.models import KafkaRequest, KafkaStatus, KafkaStatusChange
+from tests.concurrency import race
 from tests.conftest import subprocess_env
 from tests.factories import ClusterFactory, KafkaFactory
 
@@ -48,25 +47,8 @@ def assert_each_kafka_moved_once(ids: list[str], sso_emulator: SSOEmulator) -> N
     assert len(sso_emulator.clients()) == len(provisioned)
 
 
-def race_threads(count: int, work: Any) -> None:
-    barrier = threading.Barrier(count)
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            work()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
 def test_racing_reconcile_passes_prepare_each_kafka_once(accepted: list[str], sso_emulator: SSOEmulator) -> None:
-    race_threads(4, tasks.reconcile_kafkas)
+    race(4, lambda i: tasks.reconcile_kafkas())
 
     assert set(KafkaRequest.objects.values_list("status", flat=True)) == {KafkaStatus.PROVISIONING}
     assert_each_kafka_moved_once(accepted, sso_emulator)
@@ -77,14 +59,14 @@ def test_kicks_racing_the_periodic_pass_prepare_each_kafka_once(accepted: list[s
         for kafka_id in accepted:
             tasks.reconcile_kafka(kafka_id)
 
-    race_threads(3, lambda: (kicks(), tasks.reconcile_kafkas()))
+    race(3, lambda i: (kicks(), tasks.reconcile_kafkas()))
 
     assert set(KafkaRequest.objects.values_list("status", flat=True)) == {KafkaStatus.PROVISIONING}
     assert_each_kafka_moved_once(accepted, sso_emulator)
 
 
 def test_racing_placements_never_overfill_a_cluster(unassigned: list[str], sso_emulator: SSOEmulator) -> None:
-    race_threads(4, tasks.reconcile_kafkas)
+    race(4, lambda i: tasks.reconcile_kafkas())
 
     placed = KafkaRequest.objects.filter(cluster_id="small").count()
     assert placed == 10
