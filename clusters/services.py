@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from clusters.models import TRANSITIONS, Cluster, ClusterStatus, ClusterType, ProviderType
+from clusters.models import TRANSITIONS, Cluster, ClusterStatus, ClusterType
 from fleetmanager.fleetconfig import ManualCluster
 
 logger = logging.getLogger("fleetmanager.clusters")
@@ -62,7 +62,3 @@ def cluster_soft_delete(*, cluster: Cluster) -> bool:
             deleted_at=now, updated_at=now
         )
     return bool(deleted)
-
-
-def is_standalone(cluster: Cluster) -> bool:
-    return cluster.provider_type == ProviderType.STANDALONE

@@ -24,7 +24,7 @@ from fleetmanager.fleetconfig import KafkaSize, fleet_config
 from fleetmanager.ids import new_xid
 from fleetmanager.integrations.sso import SSOError, sso_client
 from kafkas import metrics
-from kafkas.models import BillingModel, KafkaRequest, KafkaStatus
+from kafkas.models import KafkaRequest, KafkaStatus
 from kafkas.services import CAPACITY_LOCK, kafka_transition
 
 logger = logging.getLogger("fleetmanager.kafkas.lifecycle")
@@ -223,7 +223,3 @@ def _latest(versions: list[str] | None) -> str:
 def _size(kafka: KafkaRequest) -> KafkaSize | None:
     instance_type = fleet_config().instance_types.get(kafka.instance_type)
     return instance_type.size(kafka.size_id) if instance_type else None
-
-
-def is_enterprise(kafka: KafkaRequest) -> bool:
-    return kafka.desired_kafka_billing_model == BillingModel.ENTERPRISE

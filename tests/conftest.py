@@ -125,6 +125,17 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def worker_env(**extra: str) -> dict[str, str]:
+    """The environment of a reconciler or agent process: this run's database and SSO emulator."""
+    return subprocess_env(
+        DJANGO_SETTINGS_MODULE="fleetmanager.settings",
+        FLEET_SSO_BASE_URL=settings.FLEET_SSO_BASE_URL,
+        FLEET_SSO_CLIENT_ID=settings.FLEET_SSO_CLIENT_ID,
+        FLEET_SSO_CLIENT_SECRET=settings.FLEET_SSO_CLIENT_SECRET,
+        **extra,
+    )
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """Tests marked `postgres` race real connections; SQLite cannot host them."""
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:

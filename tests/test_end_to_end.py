@@ -27,7 +27,7 @@ from fleetmanager.api.devtokens import mint_token
 from fleetmanager.integrations.emulators import SSOEmulator
 from kafkas.models import KafkaRequest
 from kafkas.tasks import reconcile_kafkas
-from tests.conftest import ORG, subprocess_env
+from tests.conftest import ORG, worker_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -138,13 +138,7 @@ def test_the_loop_in_one_process(live_server: Any, sso_emulator: SSOEmulator) ->
 
 @pytest.fixture
 def processes(live_server: Any, sso_emulator: SSOEmulator, tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-    env = subprocess_env(
-        DJANGO_SETTINGS_MODULE="fleetmanager.settings",
-        FLEET_SSO_BASE_URL=django_settings.FLEET_SSO_BASE_URL,
-        FLEET_SSO_CLIENT_ID=django_settings.FLEET_SSO_CLIENT_ID,
-        FLEET_SSO_CLIENT_SECRET=django_settings.FLEET_SSO_CLIENT_SECRET,
-        FLEET_Q_WORKERS="2",
-    )
+    env = worker_env(FLEET_Q_WORKERS="2")
     manage = [sys.executable, str(Path(django_settings.BASE_DIR) / "manage.py")]
     subprocess.run([*manage, "setup_schedules"], env=env, check=True, capture_output=True)
     logs = [(tmp_path / f"{name}.log").open("wb") for name in ("qcluster", "agent")]

@@ -14,7 +14,7 @@ from fleetmanager.integrations.emulators import SSOEmulator
 from kafkas import tasks
 from kafkas.models import KafkaRequest, KafkaStatus, KafkaStatusChange
 from tests.concurrency import race
-from tests.conftest import subprocess_env
+from tests.conftest import worker_env
 from tests.factories import ClusterFactory, KafkaFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -80,13 +80,7 @@ RECONCILE = "import django; django.setup(); from kafkas.tasks import reconcile_k
 def test_racing_worker_processes_prepare_each_kafka_once(
     accepted: list[str], sso_emulator: SSOEmulator, settings: Any
 ) -> None:
-    env = subprocess_env(
-        DJANGO_SETTINGS_MODULE="fleetmanager.settings",
-        FLEET_SSO_BASE_URL=settings.FLEET_SSO_BASE_URL,
-        FLEET_SSO_CLIENT_ID=settings.FLEET_SSO_CLIENT_ID,
-        FLEET_SSO_CLIENT_SECRET=settings.FLEET_SSO_CLIENT_SECRET,
-        FLEET_RECONCILE_BATCH_SIZE="3",
-    )
+    env = worker_env(FLEET_RECONCILE_BATCH_SIZE="3")
     workers = [subprocess.Popen([sys.executable, "-c", RECONCILE], env=env) for _ in range(3)]
     assert [worker.wait(timeout=120) for worker in workers] == [0, 0, 0]
 
