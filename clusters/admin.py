@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clusters.models import Cluster
+from clusters.models import Cluster, ScalingDecision
 
 
 @admin.register(Cluster)
@@ -16,6 +16,7 @@ class ClusterAdmin(admin.ModelAdmin):
         "region",
         "multi_az",
         "supported_instance_type",
+        "reconcile_failures",
         "updated_at",
     )
     list_filter = ("status", "provider_type", "cluster_type", "cloud_provider", "region")
@@ -30,9 +31,28 @@ class ClusterAdmin(admin.ModelAdmin):
         "deleted_at",
         "available_strimzi_versions",
         "dynamic_capacity_info",
+        "reconcile_failures",
+        "last_reconcile_error",
+        "next_reconcile_at",
     )
     exclude = ("client_secret",)
     ordering = ("created_at",)
 
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(ScalingDecision)
+class ScalingDecisionAdmin(admin.ModelAdmin):
+    """What the dynamic scaler decided and why; dry runs included. Read-only history."""
+
+    list_display = ("created_at", "action", "cloud_provider", "region", "instance_type", "cluster", "dry_run", "reason")
+    list_filter = ("action", "dry_run", "cloud_provider", "region")
+    list_select_related = ("cluster",)
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False

@@ -33,6 +33,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     C.FAILED: frozenset({C.DEPROVISIONING}),
 }
 
+# Clusters that are, or are becoming, usable (§6.2).
+VALID_STATUSES = frozenset({C.ACCEPTED, C.PROVISIONING, C.PROVISIONED, C.WAITING_FOR_FLEETSHARD, C.READY})
+# Clusters being built: while one exists in a region, scaling up again would be premature (§6.10).
+BUILDING_STATUSES = frozenset({C.ACCEPTED, C.PROVISIONING, C.PROVISIONED, C.WAITING_FOR_FLEETSHARD})
+
 DELETING_STATUSES = frozenset({C.DEPROVISIONING, C.CLEANUP})
 
 
@@ -57,6 +62,11 @@ class ActiveClusterManager(models.Manager.from_queryset(ClusterQuerySet)):  # ty
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
+class ScalingAction(models.TextChoices):
+    SCALE_UP = "scale_up"
+    SCALE_DOWN = "scale_down"
+
+
 class Cluster(models.Model):
     """One data-plane cluster and the agent (kas-fleetshard) that runs on it."""
 
@@ -66,7 +76,8 @@ class Cluster(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     # The OCM cluster id (or the configured id of a standalone cluster); agents use it in paths.
-    cluster_id = models.CharField(max_length=64, unique=True)
+    # Empty (NULL) until OCM has created an auto-scaled cluster.
+    cluster_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     external_id = models.CharField(max_length=64, blank=True, default="")
     name = models.CharField(max_length=255, blank=True, default="")
     cloud_provider = models.CharField(max_length=32)
@@ -88,6 +99,11 @@ class Cluster(models.Model):
     provider_spec = models.JSONField(default=dict, blank=True)
     cluster_spec = models.JSONField(default=dict, blank=True)
 
+    # Reconciler bookkeeping: failures (OCM outages, refusals) are recorded and backed off.
+    next_reconcile_at = models.DateTimeField(null=True, blank=True)
+    reconcile_failures = models.PositiveIntegerField(default=0)
+    last_reconcile_error = models.TextField(blank=True, default="")
+
     objects = ActiveClusterManager()
     all_objects = ClusterQuerySet.as_manager()
 
@@ -98,8 +114,33 @@ class Cluster(models.Model):
         indexes = [models.Index(fields=["cloud_provider", "region", "status"], name="clusters_placement_idx")]
 
     def __str__(self) -> str:
-        return f"{self.cluster_id} ({self.cloud_provider}/{self.region}, {self.status})"
+        return f"{self.cluster_id or self.id} ({self.cloud_provider}/{self.region}, {self.status})"
 
     @property
     def instance_types(self) -> tuple[str, ...]:
         return tuple(t.strip() for t in self.supported_instance_type.split(",") if t.strip())
+
+
+class ScalingDecision(models.Model):
+    """One decision of the dynamic scaler (§6.10), kept for SREs, taken or only evaluated (dry run)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=16, choices=ScalingAction.choices)
+    cloud_provider = models.CharField(max_length=32)
+    region = models.CharField(max_length=64)
+    instance_type = models.CharField(max_length=32, blank=True, default="")
+    # The cluster created (scale up) or deprovisioned (scale down); empty in a dry run. SET_NULL:
+    # the decision stays in the history after an enterprise cluster row is hard-deleted.
+    cluster = models.ForeignKey(
+        Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="scaling_decisions"
+    )
+    dry_run = models.BooleanField()
+    reason = models.TextField()
+
+    class Meta:
+        db_table = "cluster_scaling_decisions"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        mode = " (dry run)" if self.dry_run else ""
+        return f"{self.action} {self.cloud_provider}/{self.region} {self.instance_type}{mode}"

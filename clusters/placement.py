@@ -82,3 +82,22 @@ def latest_strimzi(cluster: Cluster) -> dict | None:
     """The newest ready Strimzi version the agent reported (the stored list is sorted ascending)."""
     ready = [v for v in cluster.available_strimzi_versions or [] if v.get("ready")]
     return ready[-1] if ready else None
+
+
+def place_enterprise(
+    *, cluster_id: str, org_id: str, instance_type: str, capacity_consumed: int
+) -> tuple[Cluster | None, str]:
+    """The enterprise cluster a Kafka asks for, or None with the reason it cannot take it (§6.5)."""
+    cluster = Cluster.objects.filter(cluster_id=cluster_id, cluster_type=ClusterType.ENTERPRISE).first()
+    if cluster is None or cluster.organization_id != org_id:
+        return None, "no such enterprise cluster in your organization"
+    if cluster.status != ClusterStatus.READY:
+        return None, f"the cluster is {cluster.status}, not ready"
+    info = (cluster.dynamic_capacity_info or {}).get(instance_type)
+    if info is None:
+        return None, f"the cluster does not offer instance type {instance_type}"
+    used = kafka_selectors.cluster_units_used([cluster_id]).get(cluster_id, {}).get(instance_type, 0)
+    remaining = int(info.get("max_units") or 0) - used
+    if remaining < capacity_consumed:
+        return None, f"it has {max(remaining, 0)} streaming units left, {capacity_consumed} needed"
+    return cluster, ""

@@ -55,6 +55,22 @@ def cluster_create_from_config(entry: ManualCluster) -> Cluster:
     )
 
 
+def cluster_update(*, cluster: Cluster, **fields: Any) -> Cluster:
+    """Write progress of a step (not the status) on the cluster as it was read."""
+    if "status" in fields:
+        raise ValueError("status changes go through cluster_transition")
+    Cluster.objects.filter(pk=cluster.pk, status=cluster.status).update(updated_at=timezone.now(), **fields)
+    for name, value in fields.items():
+        setattr(cluster, name, value)
+    return cluster
+
+
+def cluster_hard_delete(*, cluster: Cluster) -> bool:
+    """Enterprise clusters leave no row behind once cleaned up (the customer may register them again)."""
+    deleted, _ = Cluster.objects.filter(pk=cluster.pk, status=ClusterStatus.CLEANUP).delete()
+    return bool(deleted)
+
+
 def cluster_soft_delete(*, cluster: Cluster) -> bool:
     now = timezone.now()
     with transaction.atomic():

@@ -1,10 +1,10 @@
 """The cluster reconciler (BEHAVIOUR.md §6.3, §6.9): one leader at a time, under the `cluster` lease.
 
-This covers manually managed clusters (manual scaling): the configuration file
-is synced into the database, and standalone clusters (which exist already) are
-walked to `waiting_for_kas_fleetshard_operator`, where their agent's first
-healthy report makes them `ready`. OSD clusters through OCM come with the
-providers work.
+Each pass syncs the configuration file (manual scaling), then walks every cluster
+one step through its lifecycle with its provider (standalone, OCM, enterprise).
+Remote calls happen outside transactions; each status change is a fenced
+compare-and-set. A failing call is recorded on the cluster row and retried with
+backoff, so one broken cluster never holds up the others.
 """
 
 from __future__ import annotations
@@ -12,22 +12,33 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 
 from clusters import services
-from clusters.models import Cluster, ClusterStatus, ClusterType, ProviderType
+from clusters.models import Cluster, ClusterStatus, ClusterType
+from clusters.providers import Progress, ProvisioningFailed, provider_for
 from fleetmanager import leases, reconcile
 from fleetmanager.fleetconfig import fleet_config
-from fleetmanager.integrations.sso import SSOError, sso_client
+from fleetmanager.integrations.http import IntegrationError
+from fleetmanager.metrics import CLUSTER_OPERATIONS_SUCCESS, CLUSTER_OPERATIONS_TOTAL
 from kafkas import selectors as kafka_selectors
 
 logger = logging.getLogger("fleetmanager.clusters.tasks")
 
 CLUSTER_LEASE = "cluster"
+C = ClusterStatus
 
-
-def agent_client_id(cluster: Cluster) -> str:
-    """The agent's SSO client: deterministic, so registering it twice finds the first one."""
-    return f"kas-fleetshard-agent-{cluster.cluster_id}"
+# status -> (provider step, status once the step is done)
+STEPS = {
+    C.ACCEPTED: ("create", C.PROVISIONING),
+    C.PROVISIONING: ("provision", C.PROVISIONED),
+    C.PROVISIONED: ("terraform", C.WAITING_FOR_FLEETSHARD),
+    C.WAITING_FOR_FLEETSHARD: ("refresh", None),
+    C.READY: ("refresh", None),
+    C.DEPROVISIONING: ("delete", C.CLEANUP),
+    C.CLEANUP: ("cleanup", None),
+}
 
 
 def reconcile_clusters(holder: str | None = None) -> None:
@@ -37,72 +48,103 @@ def reconcile_clusters(holder: str | None = None) -> None:
     with reconcile.reconcile_pass(CLUSTER_LEASE) as stats:
         if settings.FLEET_DATAPLANE_SCALING_TYPE == "manual":
             sync_configured_clusters(lease)
-        for cluster in Cluster.objects.filter(provider_type=ProviderType.STANDALONE).exclude(
-            status__in=[ClusterStatus.READY, ClusterStatus.WAITING_FOR_FLEETSHARD, ClusterStatus.FAILED]
-        ):
-            try:
-                _advance_standalone(lease, cluster)
-            except leases.LeaseLost:
-                raise
-            except (SSOError, services.StaleCluster) as exc:
-                logger.warning("cluster %s: %s; retrying next pass", cluster.cluster_id, exc)
-                stats.errors += 1
+        due = Cluster.objects.exclude(status=C.FAILED).filter(reconcile.due()).order_by("created_at", "id")
+        for cluster in due:
+            stats.errors += reconcile_cluster(lease, cluster)
+            stats.processed += 1
+
+
+def reconcile_cluster(lease: leases.Lease, cluster: Cluster) -> int:
+    """Advance one cluster as far as it goes now; returns the number of errors (0 or 1).
+
+    Steps that finish at once (a standalone cluster has nothing to create) are chained,
+    so a new cluster reaches `waiting_for_kas_fleetshard_operator` in one pass.
+    """
+    recovering = bool(cluster.reconcile_failures)
+    try:
+        for _ in range(len(STEPS)):
+            before = cluster.status
+            _step(lease, cluster)
+            if cluster.status in (before, C.FAILED) or not Cluster.objects.filter(pk=cluster.pk).exists():
+                break
+    except leases.LeaseLost:
+        raise
+    except (IntegrationError, services.StaleCluster) as exc:
+        delay = reconcile.back_off(Cluster, cluster.pk, cluster.reconcile_failures, str(exc))
+        logger.warning("cluster %s (%s): %s; retrying in %s", cluster, cluster.status, exc, delay)
+        return 1
+    except Exception as exc:
+        logger.exception("cluster %s (%s): reconcile failed", cluster, cluster.status)
+        reconcile.back_off(Cluster, cluster.pk, cluster.reconcile_failures, f"{type(exc).__name__}: {exc}")
+        return 1
+    if recovering and cluster.status != C.FAILED:
+        reconcile.release(Cluster, cluster.pk)  # the step worked again: forget the past failures
+    return 0
+
+
+def _step(lease: leases.Lease, cluster: Cluster) -> None:
+    if cluster.status == C.DEPROVISIONING and _holds_kafkas(cluster):
+        with leases.fenced(lease):
+            services.cluster_transition(cluster=cluster, to=C.READY, reason="still holds Kafkas")
+        return
+    step, next_status = STEPS[cluster.status]
+    provider = provider_for(cluster)
+    try:
+        progress: Progress = getattr(provider, step)(cluster)
+    except ProvisioningFailed as exc:
+        with leases.fenced(lease):
+            services.cluster_transition(cluster=cluster, to=C.FAILED, reason=str(exc), last_reconcile_error=str(exc))
+        _count("create", success=False)
+        return
+    if cluster.status == C.CLEANUP:
+        with leases.fenced(lease):
+            _remove(cluster, hard=provider.hard_delete)
+        return
+    with leases.fenced(lease):
+        if progress.done and next_status:
+            services.cluster_transition(cluster=cluster, to=next_status, reason=f"{step} done", **progress.fields)
+            if next_status == C.CLEANUP:
+                _count("delete", success=True)
+        elif progress.fields:
+            services.cluster_update(cluster=cluster, **progress.fields)
+
+
+def _holds_kafkas(cluster: Cluster) -> bool:
+    return bool(cluster.cluster_id and kafka_selectors.cluster_units_used([cluster.cluster_id]))
+
+
+def _remove(cluster: Cluster, *, hard: bool) -> None:
+    if hard:
+        services.cluster_hard_delete(cluster=cluster)
+        _count("hard_delete", success=True)
+    else:
+        services.cluster_soft_delete(cluster=cluster)
+
+
+def _count(operation: str, *, success: bool) -> None:
+    CLUSTER_OPERATIONS_TOTAL.inc(operation=operation)
+    if success:
+        CLUSTER_OPERATIONS_SUCCESS.inc(operation=operation)
 
 
 def sync_configured_clusters(lease: leases.Lease) -> None:
     """Insert clusters the file lists; deprovision unlisted empty ones (§6.3 step 2)."""
     configured = fleet_config().dataplane
-    known = set(Cluster.all_objects.values_list("cluster_id", flat=True))
+    known = set(Cluster.all_objects.exclude(cluster_id=None).values_list("cluster_id", flat=True))
     for entry in configured.clusters:
         if entry.cluster_id not in known:
             with leases.fenced(lease):
                 services.cluster_create_from_config(entry)
             logger.info("cluster %s added from the configuration file", entry.cluster_id)
-    listed = {entry.cluster_id for entry in configured.clusters}
+    listed = [entry.cluster_id for entry in configured.clusters]
     unlisted = (
         Cluster.objects.filter(cluster_type=ClusterType.MANAGED)
-        .exclude(cluster_id__in=listed)
-        .exclude(status__in=[ClusterStatus.DEPROVISIONING, ClusterStatus.CLEANUP])
+        .exclude(Q(cluster_id__in=listed) | Q(cluster_id=None))
+        .exclude(status__in=[C.DEPROVISIONING, C.CLEANUP])
     )
     for cluster in unlisted:
-        if not kafka_selectors.cluster_units_used([cluster.cluster_id]):
-            with leases.fenced(lease):
+        if not _holds_kafkas(cluster):
+            with leases.fenced(lease), transaction.atomic():
                 services.cluster_transition(
-                    cluster=cluster, to=ClusterStatus.DEPROVISIONING, reason="removed from the configuration file"
+                    cluster=cluster, to=C.DEPROVISIONING, reason="removed from the configuration file"
                 )
-
-
-def _advance_standalone(lease: leases.Lease, cluster: Cluster) -> None:
-    status = cluster.status
-    if status in (ClusterStatus.ACCEPTED, ClusterStatus.PROVISIONING):
-        # A standalone cluster exists already: nothing to create, it counts as provisioned.
-        with leases.fenced(lease):
-            if status == ClusterStatus.ACCEPTED:
-                services.cluster_transition(cluster=cluster, to=ClusterStatus.PROVISIONING)
-            services.cluster_transition(cluster=cluster, to=ClusterStatus.PROVISIONED)
-        status = cluster.status
-    if status == ClusterStatus.PROVISIONED:
-        account = sso_client().create_service_account(
-            client_id=agent_client_id(cluster),
-            name=f"kas-fleetshard agent of cluster {cluster.cluster_id}",
-            attributes={"cluster-id": cluster.cluster_id},
-        )
-        with leases.fenced(lease):
-            services.cluster_transition(
-                cluster=cluster,
-                to=ClusterStatus.WAITING_FOR_FLEETSHARD,
-                reason="agent credentials registered",
-                client_id=account.client_id,
-                client_secret=account.client_secret,
-            )
-    elif status == ClusterStatus.DEPROVISIONING:
-        with leases.fenced(lease):
-            if kafka_selectors.cluster_units_used([cluster.cluster_id]):
-                services.cluster_transition(cluster=cluster, to=ClusterStatus.READY, reason="still holds Kafkas")
-            else:
-                services.cluster_transition(cluster=cluster, to=ClusterStatus.CLEANUP)
-    elif status == ClusterStatus.CLEANUP:
-        if cluster.client_id:
-            sso_client().delete_service_account(cluster.client_id)
-        with leases.fenced(lease):
-            services.cluster_soft_delete(cluster=cluster)

@@ -153,7 +153,7 @@ STORAGES = {
 # --- REST framework ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["fleetmanager.api.authentication.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["fleetmanager.api.permissions.IsUser"],
+    "DEFAULT_PERMISSION_CLASSES": ["fleetmanager.api.permissions.IsUser", "quota.permissions.AccessLists"],
     "DEFAULT_PARSER_CLASSES": ["fleetmanager.api.parsers.BoundedJSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "fleetmanager.api.negotiation.AlwaysFirstRenderer",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -221,6 +221,39 @@ if PRODUCTION and FLEET_SSO_ENABLED:
         if not globals()[_name]:
             raise ImproperlyConfigured(f"{_name} must be set in production (or FLEET_SSO_ENABLED=false)")
 
+# --- OCM / AMS (api.openshift.com): OSD clusters, quota, subscriptions -------------------------
+# One client identity for both APIs. Outside production the defaults point at the emulators
+# that `make run` starts (`manage.py emulators`: /ocm, tokens from the SSO emulator's realm).
+FLEET_OCM_ENABLED = envbool("FLEET_OCM_ENABLED", True)
+FLEET_OCM_BASE_URL = envstr("FLEET_OCM_BASE_URL", None if PRODUCTION else "http://127.0.0.1:8001/ocm")
+FLEET_OCM_TOKEN_URL = envstr(
+    "FLEET_OCM_TOKEN_URL",
+    None if PRODUCTION else "http://127.0.0.1:8001/sso/realms/redhat-external/protocol/openid-connect/token",
+)
+FLEET_OCM_CLIENT_ID = envstr("FLEET_OCM_CLIENT_ID", None if PRODUCTION else "fleet-manager")
+FLEET_OCM_CLIENT_SECRET = envstr("FLEET_OCM_CLIENT_SECRET", None if PRODUCTION else "emulator-secret")
+FLEET_OCM_TIMEOUT_SECONDS = envfloat("FLEET_OCM_TIMEOUT_SECONDS", 30.0, minimum=0.1)
+FLEET_OCM_RETRIES = envint("FLEET_OCM_RETRIES", 3, minimum=0)
+if PRODUCTION and FLEET_OCM_ENABLED:
+    for _name in ("FLEET_OCM_BASE_URL", "FLEET_OCM_TOKEN_URL", "FLEET_OCM_CLIENT_ID", "FLEET_OCM_CLIENT_SECRET"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(f"{_name} must be set in production (or FLEET_OCM_ENABLED=false)")
+# Cloud credentials of new OSD clusters (customer cloud subscription); none: OCM's own account.
+FLEET_AWS_ACCOUNT_ID = envstr("FLEET_AWS_ACCOUNT_ID", "")
+FLEET_AWS_ACCESS_KEY_ID = envstr("FLEET_AWS_ACCESS_KEY_ID", "")
+FLEET_AWS_SECRET_ACCESS_KEY = envstr("FLEET_AWS_SECRET_ACCESS_KEY", "")
+
+# --- Data-plane clusters -----------------------------------------------------------------
+# Handed to each cluster's kas-fleetshard agent as add-on parameters (§6.3).
+FLEET_PUBLIC_HOST_URL = envstr("FLEET_PUBLIC_HOST_URL", "http://127.0.0.1:8000")
+FLEET_FLEETSHARD_POLL_INTERVAL = envstr("FLEET_FLEETSHARD_POLL_INTERVAL", "15s")
+FLEET_FLEETSHARD_RESYNC_INTERVAL = envstr("FLEET_FLEETSHARD_RESYNC_INTERVAL", "60s")
+FLEET_STRIMZI_OPERATOR_ADDON_ID = envstr("FLEET_STRIMZI_OPERATOR_ADDON_ID", "managed-kafka")
+FLEET_FLEETSHARD_ADDON_ID = envstr("FLEET_FLEETSHARD_ADDON_ID", "kas-fleetshard-operator")
+# The Kafka_SRE OpenID identity provider on every OSD cluster, with a client in this SSO realm (§6.7).
+FLEET_ENABLE_KAFKA_SRE_IDENTITY_PROVIDER = envbool("FLEET_ENABLE_KAFKA_SRE_IDENTITY_PROVIDER", False)
+FLEET_OSD_IDP_REALM = envstr("FLEET_OSD_IDP_REALM", "rhoas-kafka-sre")
+
 # --- Kafka service behaviour (upstream flags) -------------------------------------------
 FLEET_SERVER_VERSION = envstr("FLEET_SERVER_VERSION", "development")
 FLEET_BROWSER_URL = envstr("FLEET_BROWSER_URL", "http://localhost:8080/")
@@ -232,6 +265,8 @@ FLEET_ALLOW_DEVELOPER_INSTANCE = envbool("FLEET_ALLOW_DEVELOPER_INSTANCE", True)
 FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES = envint("FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES", 1, minimum=0)
 FLEET_DATAPLANE_SCALING_TYPE = envchoice("FLEET_DATAPLANE_SCALING_TYPE", "manual", ("manual", "auto", "none"))
 FLEET_ENABLE_DENY_LIST = envbool("FLEET_ENABLE_DENY_LIST", True)
+# During maintenance, only organisations of the access list may use the user API (403/18).
+FLEET_ENABLE_ACCESS_LIST = envbool("FLEET_ENABLE_ACCESS_LIST", False)
 # Create a canary service account per Kafka and fill the CR's OAuth section (upstream --mas-sso-enable-auth).
 FLEET_KAFKA_SSO_AUTH = envbool("FLEET_KAFKA_SSO_AUTH", True)
 # Add the owners of kafka-owner-list.yaml to every ManagedKafka (upstream --enable-kafka-owner-config).

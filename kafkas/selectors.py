@@ -113,6 +113,10 @@ def streaming_units_used(
     return _units(rows.values("instance_type", "size_id").annotate(n=Count("id")))
 
 
+def kafkas_on_cluster(cluster_id: str) -> KafkaQuerySet:
+    return KafkaRequest.objects.filter(cluster_id=cluster_id)
+
+
 def cluster_units_used(cluster_ids: list[str]) -> dict[str, dict[str, int]]:
     """Units held on each cluster per instance type, by Kafkas in any status but deleting (§6.5)."""
     rows = (

@@ -161,15 +161,13 @@ def _insert(
     if selectors.name_taken(org_id=principal.org_id, name=request.name):
         raise _duplicate_name()
     if request.cluster_id:
-        # Enterprise clusters are registered through /clusters; placement on them is checked there.
-        raise errors.ServiceError(
-            errors.TOO_MANY_KAFKA_INSTANCES,
-            f'cluster "{request.cluster_id}" cannot accept instance type: "{instance_type.id}" at this moment',
-        )
-    assert provider is not None and region is not None
-    _check_region_capacity(provider, region, instance_type, size)
+        cluster_id, provider_name, region_name = _place_enterprise(principal, request.cluster_id, instance_type, size)
+    else:
+        assert provider is not None and region is not None
+        _check_region_capacity(provider, region, instance_type, size)
+        cluster_id = _place_now(provider, region, instance_type, size)
+        provider_name, region_name = provider.name, region.name
     _check_developer_limit(principal, instance_type)
-    cluster_id = _place_now(provider, region, instance_type, size)
     billing_model = quota_services.billing_model_resolve(principal, instance_type, requested_billing_model)
     quota_services.quota_check(principal=principal, instance_type=instance_type, size=size, billing_model=billing_model)
 
@@ -179,8 +177,8 @@ def _insert(
         owner=principal.username,
         owner_account_id=principal.account_id,
         organisation_id=principal.org_id,
-        cloud_provider=provider.name,
-        region=region.name,
+        cloud_provider=provider_name,
+        region=region_name,
         multi_az=instance_type.multi_az,
         instance_type=instance_type.id,
         size_id=size.id,
@@ -200,6 +198,25 @@ def _insert(
     )
     kick("kafkas.tasks.reconcile_kafka", kafka.id)
     return kafka
+
+
+def _place_enterprise(
+    principal: Principal, cluster_id: str, instance_type: InstanceType, size: KafkaSize
+) -> tuple[str, str, str]:
+    """An enterprise Kafka goes on the cluster it names, and takes that cluster's provider and region."""
+    cluster, reason = placement.place_enterprise(
+        cluster_id=cluster_id,
+        org_id=principal.org_id,
+        instance_type=instance_type.id,
+        capacity_consumed=size.capacity_consumed,
+    )
+    if cluster is None:
+        # Upstream hides the reason; the same code and message, with the reason appended.
+        raise errors.ServiceError(
+            errors.TOO_MANY_KAFKA_INSTANCES,
+            f'cluster "{cluster_id}" cannot accept instance type: "{instance_type.id}" at this moment: {reason}',
+        )
+    return cluster.cluster_id, cluster.cloud_provider, cluster.region
 
 
 def _place_now(provider: Provider, region: Region, instance_type: InstanceType, size: KafkaSize) -> str:

@@ -17,10 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fleetmanager import leases, reconcile
-from fleetmanager.fleetconfig import fleet_config
 from kafkas import lifecycle
 from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus
 from kafkas.services import StaleState, kafka_deprovision
+from quota import selectors as quota_selectors
+from quota.sync import quota_sync_from_config
 
 logger = logging.getLogger("fleetmanager.kafkas.tasks")
 
@@ -107,6 +108,8 @@ def reconcile_general(holder: str | None = None) -> None:
     if lease is None:
         return
     with reconcile.reconcile_pass(GENERAL_LEASE) as stats:
+        # The quota, deny and access lists follow their files (entries made in the admin are kept).
+        quota_sync_from_config()
         for kafka in _expired():
             stats.errors += _deprovision(lease, kafka, "expired")
         if settings.FLEET_ENABLE_DENY_LIST:
@@ -119,7 +122,7 @@ def _expired() -> list[KafkaRequest]:
 
 
 def _denied() -> list[KafkaRequest]:
-    denied = fleet_config().deny_list
+    denied = quota_selectors.denied_usernames()
     if not denied:
         return []
     return list(KafkaRequest.objects.exclude(status__in=DELETION_STATUSES).filter(owner__in=denied))

@@ -1,7 +1,9 @@
 """Quota in quota-management-list mode (BEHAVIOUR.md §7.2-§7.3).
 
 Who gets which instance type, with which billing model, and whether one more
-instance fits under the limits of `quota-management-list-configuration.yaml`.
+instance fits under the limits of the quota tables (``quota.models``, filled from
+`quota-management-list-configuration.yaml` by ``quota.sync`` and edited in the admin).
+Instance types and their billing models still come from the configuration file.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from django.utils import timezone
 
 from fleetmanager.api import errors
 from fleetmanager.api.principal import Principal
-from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, QuotaAccount, fleet_config
+from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, fleet_config
+from fleetmanager.fleetconfig.quota_list import GrantedQuota
 from kafkas import selectors as kafka_selectors
+from quota import selectors
+from quota.selectors import QuotaEntry
 
 STANDARD_BILLING = "standard"
 MARKETPLACE_BILLING = "marketplace"
@@ -22,37 +27,40 @@ MARKETPLACE_BILLING = "marketplace"
 
 @dataclass(frozen=True, slots=True)
 class QuotaHolder:
-    """The quota-list entry that covers a caller, and whether it counts per org or per user."""
+    """The quota entry that covers a caller, and whether it counts per org or per user."""
 
-    account: QuotaAccount
+    account: QuotaEntry
     per_org: bool
 
 
 def quota_holder(principal: Principal) -> QuotaHolder | None:
-    quota_list = fleet_config().quota_list
-    org = quota_list.organisation(principal.org_id) if principal.org_id else None
-    if org is not None and org.is_user_registered(principal.username):
-        return QuotaHolder(org, per_org=True)
-    account = quota_list.service_account(principal.username)
+    """The org entry when the caller is registered there, else their service-account entry (§7.2)."""
+    if principal.org_id:
+        org = selectors.organisation_entry(org_id=principal.org_id, username=principal.username)
+        if org is not None:
+            return QuotaHolder(org, per_org=True)
+    account = selectors.service_account_entry(username=principal.username)
     if account is not None:
         return QuotaHolder(account, per_org=False)
     return None
 
 
 def has_quota(principal: Principal, instance_type_id: str, billing_model_id: str) -> bool:
-    holder = quota_holder(principal)
-    if holder is None:
-        return False
-    grant = holder.account.grant(instance_type_id)
+    return _grants(quota_holder(principal), instance_type_id, billing_model_id)
+
+
+def _grants(holder: QuotaHolder | None, instance_type_id: str, billing_model_id: str) -> bool:
+    grant = holder.account.grant(instance_type_id) if holder else None
     return grant is not None and grant.billing_model(billing_model_id) is not None
 
 
 def instance_type_assign(principal: Principal) -> str:
     """The instance type a caller gets: the first non-developer type with quota, else developer (§7.2)."""
+    holder = quota_holder(principal)
     for instance_type in fleet_config().instance_types.types:
         if instance_type.id == DEVELOPER:
             continue
-        if any(has_quota(principal, instance_type.id, bm.id) for bm in instance_type.supported_billing_models):
+        if any(_grants(holder, instance_type.id, bm.id) for bm in instance_type.supported_billing_models):
             return instance_type.id
     return DEVELOPER
 
@@ -69,6 +77,16 @@ def billing_model_resolve(principal: Principal, instance_type: InstanceType, req
             f"Insufficient quota: no quota for instance type '{instance_type.id}' is granted to user "
             f"'{principal.username}' or organisation '{principal.org_id}'",
         )
+    chosen = _chosen_billing_model(grant, instance_type, requested)
+    if chosen == MARKETPLACE_BILLING:
+        raise errors.ServiceError(
+            errors.INSUFFICIENT_QUOTA,
+            "Insufficient quota: the marketplace billing model is not available with quota-management-list quota",
+        )
+    return chosen
+
+
+def _chosen_billing_model(grant: GrantedQuota, instance_type: InstanceType, requested: str) -> str:
     if requested:
         if grant.billing_model(requested) is None:
             raise errors.ServiceError(
@@ -76,16 +94,9 @@ def billing_model_resolve(principal: Principal, instance_type: InstanceType, req
                 f"Insufficient quota: billing model '{requested}' is not granted for instance type "
                 f"'{instance_type.id}'",
             )
-        chosen = requested
-    else:
-        granted = [bm.id for bm in grant.kafka_billing_models]
-        chosen = STANDARD_BILLING if STANDARD_BILLING in granted else granted[0]
-    if chosen == MARKETPLACE_BILLING:
-        raise errors.ServiceError(
-            errors.INSUFFICIENT_QUOTA,
-            "Insufficient quota: the marketplace billing model is not available with quota-management-list quota",
-        )
-    return chosen
+        return requested
+    granted = [bm.id for bm in grant.kafka_billing_models]
+    return STANDARD_BILLING if STANDARD_BILLING in granted else granted[0]
 
 
 def quota_check(*, principal: Principal, instance_type: InstanceType, size: KafkaSize, billing_model: str) -> None:

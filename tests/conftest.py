@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from fleetmanager.api.devtokens import mint_token
 from fleetmanager.fleetconfig import reset_fleet_config
+from quota.sync import quota_sync_from_config
 from tests.contract import assert_matches_contract, assert_upstream_error, in_contract
 
 pytest_plugins = ["tests.fixtures.emulators"]
@@ -64,6 +65,18 @@ class Api:
 
     def delete(self, path: str, data: Any = None, **extra: Any) -> Any:
         return self.request("delete", path, data, **extra)
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def quota_tables(request: pytest.FixtureRequest) -> None:
+    """The shipped quota, deny and access lists in the tables, as `seed` and the general reconciler put them."""
+    if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
+        return
+    request.getfixturevalue("db" if "transactional_db" not in request.fixturenames else "transactional_db")
+    quota_sync_from_config()
 
 
 @pytest.fixture

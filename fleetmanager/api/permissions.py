@@ -15,7 +15,6 @@ from rest_framework.request import Request
 
 from fleetmanager.api import errors
 from fleetmanager.api.principal import Principal
-from fleetmanager.fleetconfig import fleet_config
 
 MISSING_TOKEN = "Request doesn't contain the 'Authorization' header"
 
@@ -36,7 +35,7 @@ class IsAuthenticatedToken(BasePermission):
 
 
 class IsUser(BasePermission):
-    """The public user API: a trusted user issuer, an organisation id claim, not a denied user."""
+    """The public user API: a trusted user issuer and an organisation id claim (lists: quota.permissions)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         principal = principal_of(request)
@@ -49,9 +48,5 @@ class IsUser(BasePermission):
             raise errors.ServiceError(
                 errors.UNAUTHENTICATED,
                 "Bearer token doesn't contain an organisation id claim ('org_id' or 'rh-org-id')",
-            )
-        if settings.FLEET_ENABLE_DENY_LIST and principal.username in fleet_config().deny_list:
-            raise errors.ServiceError(
-                errors.FORBIDDEN, f"user '{principal.username}' is not authorized to access the service."
             )
         return True

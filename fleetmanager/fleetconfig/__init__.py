@@ -15,6 +15,7 @@ from django.conf import settings
 
 from fleetmanager.fleetconfig.admin_authz import AdminAuthz, parse_admin_authz
 from fleetmanager.fleetconfig.dataplane import DataplaneConfig, ManualCluster, parse_dataplane
+from fleetmanager.fleetconfig.dynamic_scaling import DynamicScalingConfig, MachineConfig, parse_dynamic_scaling
 from fleetmanager.fleetconfig.instance_types import (
     DEVELOPER,
     STANDARD,
@@ -27,6 +28,7 @@ from fleetmanager.fleetconfig.instance_types import (
 from fleetmanager.fleetconfig.providers import InstanceTypeLimit, Provider, ProviderConfig, Region, parse_providers
 from fleetmanager.fleetconfig.quota_list import QuotaAccount, QuotaList, parse_quota_list
 from fleetmanager.fleetconfig.reader import ConfigError, load_yaml, string_list
+from fleetmanager.fleetconfig.validation import validate_capacity
 
 __all__ = [
     "DEVELOPER",
@@ -35,6 +37,8 @@ __all__ = [
     "BillingModel",
     "ConfigError",
     "DataplaneConfig",
+    "DynamicScalingConfig",
+    "MachineConfig",
     "FleetConfig",
     "InstanceType",
     "InstanceTypeLimit",
@@ -59,6 +63,7 @@ class FleetConfig:
     providers: ProviderConfig
     quota_list: QuotaList
     dataplane: DataplaneConfig
+    dynamic_scaling: DynamicScalingConfig
     admin_authz: AdminAuthz
     deny_list: tuple[str, ...]
     access_list: tuple[str, ...]
@@ -73,12 +78,17 @@ def load_fleet_config(directory: Path) -> FleetConfig:
 
     instance_types = parse_instance_types(read("kafka-instance-types-configuration.yaml"))
     billing_models = {t.id: tuple(bm.id for bm in t.supported_billing_models) for t in instance_types.types}
+    providers = parse_providers(read("provider-configuration.yaml"), instance_types.ids)
+    dataplane = parse_dataplane(read("dataplane-cluster-configuration.yaml"), instance_types.ids)
+    dynamic_scaling = parse_dynamic_scaling(read("dynamic-scaling-configuration.yaml"), instance_types.ids)
+    validate_capacity(providers, dataplane, dynamic_scaling, instance_types, settings.FLEET_DATAPLANE_SCALING_TYPE)
     return FleetConfig(
         directory=directory,
         instance_types=instance_types,
-        providers=parse_providers(read("provider-configuration.yaml"), instance_types.ids),
+        providers=providers,
         quota_list=parse_quota_list(read("quota-management-list-configuration.yaml"), billing_models),
-        dataplane=parse_dataplane(read("dataplane-cluster-configuration.yaml"), instance_types.ids),
+        dataplane=dataplane,
+        dynamic_scaling=dynamic_scaling,
         admin_authz=parse_admin_authz(read("admin-authz-configuration.yaml")),
         deny_list=string_list("deny-list-configuration.yaml", read("deny-list-configuration.yaml")),
         access_list=string_list("access-list-configuration.yaml", read("access-list-configuration.yaml")),

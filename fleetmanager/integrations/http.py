@@ -1,17 +1,19 @@
-"""HTTP plumbing shared by the integration clients (SSO today; OCM, AMS and Observatorium next).
+"""HTTP plumbing shared by the integration clients (SSO, OCM and AMS today; Observatorium next).
 
-Every client needs the same three things: a session that never waits forever, retries of
-idempotent calls with capped exponential backoff and jitter (so a flaky dependency does not
-fail a reconcile, and a fleet of workers does not retry in lockstep), and one error type that
-tells the caller whether trying again later may help.
+Every client needs the same things: a session that never waits forever, retries of idempotent
+calls with capped exponential backoff and jitter (so a flaky dependency does not fail a
+reconcile, and a fleet of workers does not retry in lockstep), one error type that tells the
+caller whether trying again later may help, and an OAuth client-credentials token fetched once
+and shared until shortly before it expires.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_RETRY_ON: tuple[int, ...] = (502, 503, 504, 500, 429)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MAX_BACKOFF_SECONDS = 5.0
+# Refetch a token this long before the token endpoint says it expires, so a call never races the expiry.
+TOKEN_EXPIRY_MARGIN_SECONDS = 30
 
 
 class IntegrationError(Exception):
@@ -135,3 +139,93 @@ def request_with_retries(
 
 def _is_idempotent(method: str, idempotent: bool | None) -> bool:
     return method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+
+
+class ClientCredentialsToken:
+    """An OAuth client-credentials token, cached until TOKEN_EXPIRY_MARGIN_SECONDS before it expires.
+
+    The lock makes concurrent callers share one fetch instead of stampeding the token endpoint.
+    Failures raise ``error_class``, so they name the client's service. Neither the client secret
+    nor the token ever reaches a message: ``redact`` masks them in text built from an answer.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        retries: int,
+        backoff_seconds: float,
+        error_class: type[IntegrationError] = IntegrationError,
+    ) -> None:
+        self._session = session
+        self._token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._retries = retries
+        self._backoff_seconds = backoff_seconds
+        self._error_class = error_class
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> str:
+        """The cached token, or a new one."""
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._expires_at:
+                started = time.monotonic()
+                self._token, expires_in = self._fetch()
+                self._expires_at = started + expires_in - TOKEN_EXPIRY_MARGIN_SECONDS
+            return self._token
+
+    def forget(self, token: str) -> None:
+        """Drop ``token`` (the API answered 401 to it), so the next ``get`` fetches a new one."""
+        with self._lock:
+            if self._token == token:  # another thread may already hold a fresh one
+                self._token = None
+
+    def redact(self, text: str, extra: Iterable[str] = ()) -> str:
+        """``text`` with the client secret, the token and any ``extra`` secrets replaced by ``***``."""
+        for secret in (self._client_secret, self._token, *extra):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def _fetch(self) -> tuple[str, float]:
+        form = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._client_secret}
+        response = request_with_retries(
+            self._session,
+            "POST",
+            self._token_url,
+            retries=self._retries,
+            backoff_seconds=self._backoff_seconds,
+            idempotent=True,  # asking for a token twice is harmless
+            error_class=self._error_class,
+            data=form,
+        )
+        if response.status_code != 200:
+            raise self._error_class.from_response(response, self.redact(_token_error_detail(response)))
+        payload = _json_or_none(response)
+        token = payload.get("access_token") if isinstance(payload, dict) else None
+        expires_in = payload.get("expires_in") if isinstance(payload, dict) else None
+        if not isinstance(token, str) or not token or not isinstance(expires_in, int | float):
+            raise self._error_class(f"POST {url_path(self._token_url)} answered without a usable token", retryable=True)
+        return token, float(expires_in)
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _token_error_detail(response: requests.Response) -> str:
+    """The token endpoint's own words for a refusal (OAuth's ``error_description``/``error``), kept short."""
+    payload = _json_or_none(response)
+    if not isinstance(payload, dict):
+        return ""
+    detail = payload.get("errorMessage") or payload.get("error_description") or payload.get("error") or ""
+    return str(detail)[:200]

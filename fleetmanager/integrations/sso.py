@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,12 +22,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from fleetmanager.integrations.http import IntegrationError, new_session, request_with_retries, url_path
+from fleetmanager.integrations.http import ClientCredentialsToken, IntegrationError, new_session, request_with_retries
 
 logger = logging.getLogger(__name__)
 
-# Refetch the token this long before Keycloak says it expires, so a call never races the expiry.
-TOKEN_EXPIRY_MARGIN_SECONDS = 30
 # Keycloak records no creation time for clients, so the fleet manager keeps one as an attribute.
 CREATED_AT_ATTRIBUTE = "created_at"
 
@@ -67,15 +63,18 @@ class SSOClient:
     ) -> None:
         base = base_url.rstrip("/")
         self._admin_url = f"{base}/admin/realms/{quote(realm, safe='')}"
-        self._token_url = f"{base}/realms/{quote(realm, safe='')}/protocol/openid-connect/token"
-        self._client_id = client_id
-        self._client_secret = client_secret
         self._retries = retries
         self._backoff_seconds = backoff_seconds
         self._session = new_session(timeout=timeout)
-        self._token: str | None = None
-        self._token_expires_at = 0.0
-        self._token_lock = threading.Lock()
+        self._token = ClientCredentialsToken(
+            self._session,
+            token_url=f"{base}/realms/{quote(realm, safe='')}/protocol/openid-connect/token",
+            client_id=client_id,
+            client_secret=client_secret,
+            retries=retries,
+            backoff_seconds=backoff_seconds,
+            error_class=SSOError,
+        )
 
     def close(self) -> None:
         self._session.close()
@@ -187,11 +186,11 @@ class SSOClient:
 
     def _admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """An admin API call; a 401 (token revoked or expired early) refetches the token once."""
-        token = self._access_token()
+        token = self._token.get()
         response = self._send(method, self._admin_url + path, token, **kwargs)
         if response.status_code == 401:
-            self._forget_token(token)
-            response = self._send(method, self._admin_url + path, self._access_token(), **kwargs)
+            self._token.forget(token)
+            response = self._send(method, self._admin_url + path, self._token.get(), **kwargs)
         return response
 
     def _send(self, method: str, url: str, token: str, **kwargs: Any) -> requests.Response:
@@ -206,48 +205,9 @@ class SSOClient:
             **kwargs,
         )
 
-    def _access_token(self) -> str:
-        """The cached token, or a new one; the lock makes concurrent callers share one fetch."""
-        with self._token_lock:
-            if self._token is None or time.monotonic() >= self._token_expires_at:
-                started = time.monotonic()
-                self._token, expires_in = self._fetch_token()
-                self._token_expires_at = started + expires_in - TOKEN_EXPIRY_MARGIN_SECONDS
-            return self._token
-
-    def _forget_token(self, token: str) -> None:
-        with self._token_lock:
-            if self._token == token:  # another thread may already hold a fresh one
-                self._token = None
-
-    def _fetch_token(self) -> tuple[str, float]:
-        form = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._client_secret}
-        response = request_with_retries(
-            self._session,
-            "POST",
-            self._token_url,
-            retries=self._retries,
-            backoff_seconds=self._backoff_seconds,
-            idempotent=True,  # asking for a token twice is harmless
-            error_class=SSOError,
-            data=form,
-        )
-        self._expect(response, 200)
-        payload = _json_object(response)
-        token, expires_in = payload.get("access_token"), payload.get("expires_in")
-        if not isinstance(token, str) or not token or not isinstance(expires_in, int | float):
-            raise SSOError(f"POST {url_path(self._token_url)} answered without a usable token", retryable=True)
-        return token, float(expires_in)
-
     def _expect(self, response: requests.Response, status: int) -> None:
         if response.status_code != status:
-            raise SSOError.from_response(response, self._redact(_error_detail(response)))
-
-    def _redact(self, text: str) -> str:
-        for secret in (self._client_secret, self._token):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+            raise SSOError.from_response(response, self._token.redact(_error_detail(response)))
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from clusters.models import ClusterStatus
 from fleetmanager.fleetconfig import reset_fleet_config
 from tests.conftest import V1, Api
@@ -29,7 +31,7 @@ def test_providers_of_live_clusters_are_listed_disabled_unless_configured(alice:
     assert (body["size"], body["total"]) == (2, 2)
 
 
-def test_regions_report_enabled_and_available_sizes(alice: Api) -> None:
+def test_regions_report_enabled_and_available_sizes(alice: Api, ready_cluster: Any) -> None:
     ClusterFactory(region="eu-west-1")
 
     body = alice.get(f"{V1}/cloud_providers/aws/regions").json()
@@ -50,6 +52,25 @@ def test_regions_report_enabled_and_available_sizes(alice: Api) -> None:
     ]
 
 
+def test_a_region_without_a_cluster_with_room_offers_no_sizes(alice: Api) -> None:
+    """Outside auto scaling a size is available only if some cluster can take it now (§1.10)."""
+    capacity = alice.get(f"{V1}/cloud_providers/aws/regions").json()["items"][0]["capacity"]
+
+    assert capacity == [
+        {"instance_type": "standard", "available_sizes": []},
+        {"instance_type": "developer", "available_sizes": []},
+    ]
+
+
+def test_auto_scaling_offers_every_size_within_the_region_limit(alice: Api, settings: Any) -> None:
+    settings.FLEET_DATAPLANE_SCALING_TYPE = "auto"
+
+    capacity = alice.get(f"{V1}/cloud_providers/aws/regions").json()["items"][0]["capacity"]
+
+    assert capacity[0] == {"instance_type": "standard", "available_sizes": ["x1", "x2"]}
+
+
+@pytest.mark.usefixtures("ready_cluster")
 def test_available_sizes_shrink_as_the_region_limit_fills(alice: Api, config_dir: Any) -> None:
     providers = config_dir / "provider-configuration.yaml"
     providers.write_text(

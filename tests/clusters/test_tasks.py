@@ -41,11 +41,15 @@ def test_the_pass_is_idempotent(sso_emulator: SSOEmulator) -> None:
 def test_an_sso_outage_keeps_the_cluster_provisioned_until_it_passes(sso_emulator: SSOEmulator) -> None:
     sso_emulator.fail_next(50, 503)
     tasks.reconcile_clusters()
-    assert Cluster.objects.get().status == ClusterStatus.PROVISIONED
+    cluster = Cluster.objects.get()
+    assert cluster.status == ClusterStatus.PROVISIONED
+    assert cluster.reconcile_failures == 1 and "503" in cluster.last_reconcile_error
 
     sso_emulator.reset()
+    Cluster.objects.update(next_reconcile_at=None)  # the backoff has passed
     tasks.reconcile_clusters()
-    assert Cluster.objects.get().status == ClusterStatus.WAITING_FOR_FLEETSHARD
+    cluster.refresh_from_db()
+    assert (cluster.status, cluster.reconcile_failures) == (ClusterStatus.WAITING_FOR_FLEETSHARD, 0)
 
 
 def test_an_empty_cluster_removed_from_the_file_is_deprovisioned_and_cleaned_up(sso_emulator: SSOEmulator) -> None:
@@ -122,4 +126,5 @@ def test_setup_schedules_is_idempotent(settings: Any) -> None:
     assert sorted(Schedule.objects.values_list("name", "func")) == [
         ("reconcile-clusters", "clusters.tasks.reconcile_clusters"),
         ("reconcile-kafkas", "kafkas.tasks.reconcile_kafkas"),
+        ("reconcile-scaling", "clusters.scaling.reconcile_scaling"),
     ]

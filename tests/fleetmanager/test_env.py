@@ -310,6 +310,10 @@ PRODUCTION_ENV = {
     "FLEET_SSO_BASE_URL": "https://sso.example.com/auth",
     "FLEET_SSO_CLIENT_ID": "fleet-manager",
     "FLEET_SSO_CLIENT_SECRET": "s3cret",
+    "FLEET_OCM_BASE_URL": "https://api.example.com",
+    "FLEET_OCM_TOKEN_URL": "https://sso.example.com/auth/realms/redhat-external/protocol/openid-connect/token",
+    "FLEET_OCM_CLIENT_ID": "fleet-manager",
+    "FLEET_OCM_CLIENT_SECRET": "s3cret",
 }
 
 

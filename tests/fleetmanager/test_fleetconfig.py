@@ -38,6 +38,7 @@ LOADED_FILES = [
     "kafka-owner-list.yaml",
     "kafka-sre-user-list.yaml",
     "read-only-user-list.yaml",
+    "dynamic-scaling-configuration.yaml",
 ]
 
 
@@ -233,11 +234,6 @@ def test_it_rejects_a_missing_file_naming_it(config: Path, name: str) -> None:
 def test_it_rejects_a_file_that_is_not_yaml_naming_it(config: Path, name: str) -> None:
     (config / name).write_text("supported: [unclosed\n  - : {\n")
     assert _raises(config).startswith(f"{name}: is not valid YAML: ")
-
-
-def test_it_does_not_read_the_dynamic_scaling_file(config: Path) -> None:
-    (config / "dynamic-scaling-configuration.yaml").unlink()
-    load_fleet_config(config)
 
 
 # --- one broken field per row -------------------------------------------------------------------

@@ -24,6 +24,7 @@ class Command(BaseCommand):
             raise CommandError("seed is for development installations; production admins log in through OIDC")
         self._admin_user()
         call_command("setup_schedules", stdout=self.stdout)
+        call_command("sync_quota_config", stdout=self.stdout)
         self._clusters()
 
     def _clusters(self) -> None:

@@ -13,6 +13,7 @@ from django_q.models import Schedule
 SCHEDULES = {
     "reconcile-kafkas": ("kafkas.tasks.reconcile_kafkas", None),
     "reconcile-clusters": ("clusters.tasks.reconcile_clusters", None),
+    "reconcile-scaling": ("clusters.scaling.reconcile_scaling", None),
 }
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                 },
             )
             self.stdout.write(f"{'created' if created else 'updated'} schedule {name}: {func} every {minutes} min")
-        ours = Q(func__startswith="kafkas.tasks.") | Q(func__startswith="clusters.tasks.")
+        ours = Q(func__startswith="kafkas.") | Q(func__startswith="clusters.")
         stale = Schedule.objects.filter(ours).exclude(name__in=SCHEDULES)
         for schedule in stale:
             self.stdout.write(f"removed stale schedule {schedule.name}")
