@@ -166,3 +166,51 @@ class TokenCache:
                 self._token = self._mint()
                 self._expires = time.monotonic() + self._lifetime
             return self._token
+
+
+class AgentFleet:
+    """One simulated agent per data-plane cluster that has agent credentials, started as clusters appear.
+
+    This is what each new OSD cluster's kas-fleetshard add-on would do; it lets auto scaling run
+    end to end on one machine.
+    """
+
+    def __init__(
+        self,
+        options: AgentOptions,
+        token_for: Callable[[str], Callable[[], str]],
+        clusters: Callable[[], list[str]],
+        discover_interval: float = 2.0,
+    ) -> None:
+        self._options = options
+        self._token_for = token_for
+        self._clusters = clusters
+        self._discover_interval = discover_interval
+        self._agents: dict[str, tuple[threading.Thread, threading.Event]] = {}
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self._discover()
+            except Exception:  # a failed lookup is retried at the next interval
+                logger.exception("agent fleet: could not list clusters")
+            stop.wait(self._discover_interval)
+        for _, cluster_stop in self._agents.values():
+            cluster_stop.set()
+        for thread, _ in self._agents.values():
+            thread.join(timeout=10)
+
+    def _discover(self) -> None:
+        wanted = set(self._clusters())
+        for cluster_id in wanted - set(self._agents):
+            options = AgentOptions(**{**self._options.__dict__, "cluster_id": cluster_id})
+            agent = SimulatedAgent(options=options, token=self._token_for(cluster_id))
+            cluster_stop = threading.Event()
+            thread = threading.Thread(target=agent.run, args=(cluster_stop,), daemon=True, name=f"agent-{cluster_id}")
+            thread.start()
+            self._agents[cluster_id] = (thread, cluster_stop)
+            logger.info("agent fleet: started the agent of cluster %s", cluster_id)
+        for cluster_id in set(self._agents) - wanted:
+            thread, cluster_stop = self._agents.pop(cluster_id)
+            cluster_stop.set()
+            logger.info("agent fleet: stopped the agent of cluster %s", cluster_id)

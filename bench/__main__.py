@@ -1,18 +1,22 @@
 """`make bench`: run every benchmark and print its figures.
 
 Figures, not verdicts: machines differ and share cores, so read medians and compare
-ratios between runs on the same machine. `BENCH_ONLY=latency` or `BENCH_ONLY=scale`
-runs one of them.
+ratios between runs on the same machine. `BENCH_ONLY=latency`, `scale` or `clusters`
+runs one of them. Each runs in a process of its own, on a database of its own.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import subprocess
+import sys
 
-from bench import latency, reconcile_scale
-
-BENCHES = {"latency": latency.report, "scale": reconcile_scale.report}
+BENCHES = {
+    "latency": "bench.latency",
+    "scale": "bench.reconcile_scale",
+    "clusters": "bench.clusters_scale",
+}
 
 
 def main() -> None:
@@ -20,10 +24,16 @@ def main() -> None:
         f"# fleet manager benchmarks on {platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
     )
     only = os.environ.get("BENCH_ONLY")
-    for name, report in BENCHES.items():
+    if only and only not in BENCHES:
+        sys.exit(f"BENCH_ONLY={only!r}: choose one of {', '.join(BENCHES)}")
+    failed = False
+    for name, module in BENCHES.items():
         if only and name != only:
             continue
-        report()
+        sys.stdout.flush()
+        result = subprocess.run([sys.executable, "-c", f"from {module} import report; report()"], check=False)
+        failed = failed or result.returncode != 0
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

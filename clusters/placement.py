@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Coalesce
 
 from clusters.models import Cluster, ClusterStatus, ClusterType
 from fleetmanager.fleetconfig import fleet_config
@@ -29,6 +32,10 @@ class PlacementRequest:
 
 def candidates(request: PlacementRequest) -> list[Cluster]:
     """Ready managed clusters of the region that support the type, oldest first."""
+    return list(candidate_queryset(request))
+
+
+def candidate_queryset(request: PlacementRequest) -> QuerySet[Cluster]:
     clusters = Cluster.objects.filter(
         cloud_provider=request.cloud_provider,
         region=request.region,
@@ -39,24 +46,45 @@ def candidates(request: PlacementRequest) -> list[Cluster]:
     if request.multi_az:
         # Upstream checks multi-AZ only when it is required: single-AZ Kafkas may use any cluster.
         clusters = clusters.filter(multi_az=True)
-    return list(clusters)
+    return clusters
 
 
 def place(request: PlacementRequest) -> Cluster | None:
     """The first candidate with room for the Kafka, per the scaling mode; None when full."""
-    clusters = candidates(request)
-    if not clusters:
-        return None
     mode = settings.FLEET_DATAPLANE_SCALING_TYPE
-    if mode == "none":
-        return clusters[0]
+    if mode == "auto":
+        return _first_with_dynamic_capacity(request)
+    clusters = candidates(request)
+    if not clusters or mode == "none":
+        return clusters[0] if clusters else None
     used = kafka_selectors.cluster_units_used([c.cluster_id for c in clusters])
-    for cluster in clusters:
-        if mode == "auto" and _fits_dynamic_capacity(cluster, request, used):
-            return cluster
-        if mode == "manual" and _fits_manual_limit(cluster, request, used):
-            return cluster
-    return None
+    return next((c for c in clusters if _fits_manual_limit(c, request, used)), None)
+
+
+def _first_with_dynamic_capacity(request: PlacementRequest) -> Cluster | None:
+    """Auto mode (§6.5 FirstReadyWithCapacity): the first cluster whose Kafkas leave room, counted exactly.
+
+    Counting a cluster's Kafkas costs a subquery per cluster, so clusters the agent last
+    reported as having room (`remaining_units`) are tried first; their count is still
+    checked against the database, since the report may be stale. Only when none fits
+    are all clusters counted, in case a stale report said "full".
+    """
+    type_info = KeyTransform(request.instance_type, "dynamic_capacity_info")
+    remaining = Cast(KeyTextTransform("remaining_units", type_info), IntegerField())
+    fitting = (
+        candidate_queryset(request)
+        .annotate(
+            max_units=Coalesce(Cast(KeyTextTransform("max_units", type_info), IntegerField()), Value(0)),
+            used_units=Coalesce(
+                Subquery(kafka_selectors.units_used_on_cluster(OuterRef("cluster_id"), request.instance_type)),
+                Value(0),
+            ),
+            reported_remaining=remaining,
+        )
+        .filter(max_units__gte=F("used_units") + request.capacity_consumed)
+    )
+    hinted = fitting.filter(Q(reported_remaining__gte=request.capacity_consumed) | Q(reported_remaining__isnull=True))
+    return hinted.first() or fitting.first()
 
 
 def _fits_manual_limit(cluster: Cluster, request: PlacementRequest, used: dict[str, dict[str, int]]) -> bool:
@@ -69,13 +97,6 @@ def _fits_manual_limit(cluster: Cluster, request: PlacementRequest, used: dict[s
         return True
     total = sum(used.get(cluster.cluster_id, {}).values())
     return total + request.capacity_consumed <= configured.kafka_instance_limit
-
-
-def _fits_dynamic_capacity(cluster: Cluster, request: PlacementRequest, used: dict[str, dict[str, int]]) -> bool:
-    info = (cluster.dynamic_capacity_info or {}).get(request.instance_type) or {}
-    max_units = int(info.get("max_units") or 0)
-    type_used = used.get(cluster.cluster_id, {}).get(request.instance_type, 0)
-    return type_used + request.capacity_consumed <= max_units
 
 
 def latest_strimzi(cluster: Cluster) -> dict | None:

@@ -100,12 +100,13 @@ def _step(lease: leases.Lease, cluster: Cluster) -> None:
         with leases.fenced(lease):
             _remove(cluster, hard=provider.hard_delete)
         return
-    with leases.fenced(lease):
-        if progress.done and next_status:
+    if progress.done and next_status:
+        with leases.fenced(lease):
             services.cluster_transition(cluster=cluster, to=next_status, reason=f"{step} done", **progress.fields)
-            if next_status == C.CLEANUP:
-                _count("delete", success=True)
-        elif progress.fields:
+        if next_status == C.CLEANUP:
+            _count("delete", success=True)
+    elif progress.fields:
+        with leases.fenced(lease):
             services.cluster_update(cluster=cluster, **progress.fields)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
 from fleetmanager.api import errors
 from fleetmanager.api.ordering import OrderByError, parse_order_by
@@ -115,6 +116,28 @@ def streaming_units_used(
 
 def kafkas_on_cluster(cluster_id: str) -> KafkaQuerySet:
     return KafkaRequest.objects.filter(cluster_id=cluster_id)
+
+
+def units_used_on_cluster(cluster_id: Any, instance_type: str) -> QuerySet:
+    """A one-value subquery: units of ``instance_type`` on the cluster (any status but deleting).
+
+    Sizes' units come from the configuration, written into the SQL as a CASE, so the
+    sum runs in the database.
+    """
+    sizes = fleet_config().instance_types.get(instance_type)
+    units = Case(
+        *[When(size_id=size.id, then=Value(size.capacity_consumed)) for size in (sizes.sizes if sizes else ())],
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        KafkaRequest.objects.filter(cluster_id=cluster_id, instance_type=instance_type)
+        .exclude(status=KafkaStatus.DELETING)
+        .order_by()
+        .values("cluster_id")
+        .annotate(total=Sum(units))
+        .values("total")
+    )
 
 
 def cluster_units_used(cluster_ids: list[str]) -> dict[str, dict[str, int]]:

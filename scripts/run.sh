@@ -54,7 +54,9 @@ $BIN/python manage.py qcluster &
 pids+=($!)
 
 wait_for_port "$HOST" "$PORT" "the API"
-$BIN/python manage.py fleetshard_agent --cluster-id dev-standalone-1 --api-url "http://$HOST:$PORT" \
+# One simulated agent per cluster with agent credentials (the standalone one, and any OSD cluster
+# auto scaling creates through the OCM emulator).
+$BIN/python manage.py fleetshard_agent --all-clusters --api-url "http://$HOST:$PORT" \
   --poll-interval 1 --resync-interval 10 &
 pids+=($!)
 

@@ -22,7 +22,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--cluster-id", required=True, help="the data-plane cluster's cluster_id")
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--cluster-id", help="the data-plane cluster's cluster_id")
+        target.add_argument(
+            "--all-clusters",
+            action="store_true",
+            help="run an agent for every cluster that has agent credentials, starting them as clusters appear "
+            "(what each new OSD cluster's add-on does; for auto scaling on one machine)",
+        )
         parser.add_argument("--api-url", default="http://127.0.0.1:8000", help="fleet manager base URL")
         parser.add_argument("--client-id", default="", help="agent client id (default kas-fleetshard-agent-<id>)")
         parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls (1)")

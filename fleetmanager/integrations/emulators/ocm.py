@@ -200,6 +200,25 @@ class OCMEmulator(FaultInjectingEmulator):
         with self.lock:
             self._lookup(name_or_id).addons[addon_id].failed = True
 
+    def add_cluster(
+        self,
+        cluster_id: str,
+        *,
+        name: str = "customer-osd",
+        cloud_provider: str = "aws",
+        region: str = "us-east-1",
+        multi_az: bool = True,
+        ready: bool = True,
+    ) -> dict[str, Any]:
+        """Seed a cluster somebody else created (a customer's, for enterprise registration)."""
+        body = {"name": name, "cloud_provider": {"id": cloud_provider}, "region": {"id": region}, "multi_az": multi_az}
+        with self.lock:
+            cluster = self._new_cluster(body)
+            cluster.id = cluster_id
+            cluster.ready_at = self.now() if ready else float("inf")
+            self._clusters[cluster_id] = cluster
+            return self._cluster_json(cluster)
+
     def create_counts(self) -> dict[str, int]:
         """How many ``POST /clusters`` were received per cluster name, answered or not."""
         with self.lock:
