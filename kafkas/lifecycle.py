@@ -22,10 +22,12 @@ from clusters.models import Cluster
 from fleetmanager import locks
 from fleetmanager.fleetconfig import KafkaSize, fleet_config
 from fleetmanager.ids import new_xid
+from fleetmanager.integrations.http import IntegrationError
 from fleetmanager.integrations.sso import SSOError, sso_client
 from kafkas import metrics
 from kafkas.models import KafkaRequest, KafkaStatus
 from kafkas.services import CAPACITY_LOCK, kafka_transition
+from quota import services as quota_services
 
 logger = logging.getLogger("fleetmanager.kafkas.lifecycle")
 
@@ -192,6 +194,10 @@ def delete(kafka: KafkaRequest) -> None:
     """
     if kafka.status == KafkaStatus.DEPROVISION and kafka.bootstrap_server_host:
         return
+    try:
+        quota_services.release(kafka)  # AMS: the subscription goes; quota-list: nothing to do
+    except IntegrationError as exc:
+        raise RetryLater(f"releasing the quota: {exc}") from exc
     if kafka.canary_service_account_client_id:
         try:
             sso_client().delete_service_account(kafka.canary_service_account_client_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from fleetmanager import locks
 from fleetmanager.api import errors
 from fleetmanager.api.principal import Principal
 from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, Provider, Region, fleet_config
+from fleetmanager.ids import new_xid
 from fleetmanager.kicks import kick
 from kafkas import selectors
 from kafkas.models import (
@@ -28,6 +29,7 @@ from kafkas.models import (
     KafkaStatusChange,
 )
 from quota import services as quota_services
+from quota.backend import BillingRequest, QuotaBackend, Reservation
 
 logger = logging.getLogger("fleetmanager.kafkas")
 
@@ -140,56 +142,118 @@ def kafka_create(*, principal: Principal, request: KafkaCreate) -> KafkaRequest:
     requested_billing_model = _validate_billing_model(request, instance_type)
     _validate_billing_account(request)
 
+    plan = _CreatePlan(
+        principal=principal,
+        request=request,
+        instance_type=instance_type,
+        size=size,
+        provider=provider,
+        region=region,
+        billing=BillingRequest(requested_billing_model, request.marketplace, request.billing_cloud_account_id),
+    )
+    quota = quota_services.backend()
+    if not quota.remote:
+        return _insert(plan, quota, reservation=None)
+    # Remote quota (AMS) is reserved outside any transaction, after the local checks that would
+    # refuse the Kafka anyway, and given back if the insert then fails.
+    _capacity_checks(plan)
+    reservation = quota.reserve(
+        principal=principal,
+        kafka_id=plan.kafka_id,
+        instance_type=instance_type,
+        size=size,
+        billing=plan.billing,
+        cloud_provider=plan.cloud_provider,
+    )
+    try:
+        return _insert(plan, quota, reservation=reservation)
+    except BaseException:
+        quota_services.release_quietly(quota, reservation, reason=f"create of kafka {plan.kafka_id} failed")
+        raise
+
+
+@dataclass(frozen=True)
+class _CreatePlan:
+    principal: Principal
+    request: KafkaCreate
+    instance_type: InstanceType
+    size: KafkaSize
+    provider: Provider | None
+    region: Region | None
+    billing: BillingRequest
+    kafka_id: str = field(default_factory=new_xid)
+
+    @property
+    def cloud_provider(self) -> str:
+        return self.provider.name if self.provider else "aws"
+
+
+def _insert(plan: _CreatePlan, quota: QuotaBackend, reservation: Reservation | None) -> KafkaRequest:
+    """Re-check every limit and insert, under the capacity lock, so concurrent creates cannot both pass."""
     try:
         with transaction.atomic():
             locks.lock(CAPACITY_LOCK)
-            return _insert(principal, request, instance_type, size, provider, region, requested_billing_model)
+            cluster_id, provider_name, region_name = _capacity_checks(plan)
+            if reservation is None:
+                reservation = quota.reserve(
+                    principal=plan.principal,
+                    kafka_id=plan.kafka_id,
+                    instance_type=plan.instance_type,
+                    size=plan.size,
+                    billing=plan.billing,
+                )
+            return _create_row(plan, quota, reservation, cluster_id, provider_name, region_name)
     except IntegrityError:
         # The partial unique index caught a concurrent create with the same name.
         raise _duplicate_name() from None
 
 
-def _insert(
-    principal: Principal,
-    request: KafkaCreate,
-    instance_type: InstanceType,
-    size: KafkaSize,
-    provider: Provider | None,
-    region: Region | None,
-    requested_billing_model: str,
-) -> KafkaRequest:
+def _capacity_checks(plan: _CreatePlan) -> tuple[str, str, str]:
+    """Name, placement (or enterprise cluster) and Trial limit: the cluster id, provider and region to use."""
+    principal, request, instance_type, size = plan.principal, plan.request, plan.instance_type, plan.size
     if selectors.name_taken(org_id=principal.org_id, name=request.name):
         raise _duplicate_name()
     if request.cluster_id:
         cluster_id, provider_name, region_name = _place_enterprise(principal, request.cluster_id, instance_type, size)
     else:
-        assert provider is not None and region is not None
-        _check_region_capacity(provider, region, instance_type, size)
-        cluster_id = _place_now(provider, region, instance_type, size)
-        provider_name, region_name = provider.name, region.name
+        assert plan.provider is not None and plan.region is not None
+        _check_region_capacity(plan.provider, plan.region, instance_type, size)
+        cluster_id = _place_now(plan.provider, plan.region, instance_type, size)
+        provider_name, region_name = plan.provider.name, plan.region.name
     _check_developer_limit(principal, instance_type)
-    billing_model = quota_services.billing_model_resolve(principal, instance_type, requested_billing_model)
-    quota_services.quota_check(principal=principal, instance_type=instance_type, size=size, billing_model=billing_model)
+    return cluster_id, provider_name, region_name
 
+
+def _create_row(
+    plan: _CreatePlan,
+    quota: QuotaBackend,
+    reservation: Reservation,
+    cluster_id: str,
+    provider_name: str,
+    region_name: str,
+) -> KafkaRequest:
+    principal, request, size = plan.principal, plan.request, plan.size
     now = timezone.now()
     kafka = KafkaRequest.objects.create(
+        id=plan.kafka_id,
         name=request.name,
         owner=principal.username,
         owner_account_id=principal.account_id,
         organisation_id=principal.org_id,
         cloud_provider=provider_name,
         region=region_name,
-        multi_az=instance_type.multi_az,
-        instance_type=instance_type.id,
+        multi_az=plan.instance_type.multi_az,
+        instance_type=plan.instance_type.id,
         size_id=size.id,
         max_data_retention_size=size.max_data_retention_size,
         reauthentication_enabled=True if request.reauthentication_enabled is None else request.reauthentication_enabled,
         expires_at=now + timedelta(seconds=size.lifespan_seconds) if size.lifespan_seconds else None,
-        quota_type=settings.FLEET_QUOTA_TYPE,
-        actual_kafka_billing_model=billing_model,
-        desired_kafka_billing_model=billing_model,
-        billing_cloud_account_id=request.billing_cloud_account_id,
-        marketplace=request.marketplace,
+        quota_type=quota.name,
+        subscription_id=reservation.subscription_id,
+        actual_kafka_billing_model=reservation.billing_model,
+        desired_kafka_billing_model=reservation.billing_model,
+        billing_cloud_account_id=reservation.billing_cloud_account_id,
+        marketplace=reservation.marketplace,
         cluster_id=cluster_id,
         status=KafkaStatus.ACCEPTED,
     )
@@ -333,10 +397,10 @@ def _validate_billing_model(request: KafkaCreate, instance_type: InstanceType) -
 
 
 def _validate_billing_account(request: KafkaCreate) -> None:
-    for field in ("billing_cloud_account_id", "marketplace"):
-        if len(getattr(request, field)) > TEXT_MAX_LENGTH:
+    for name in ("billing_cloud_account_id", "marketplace"):
+        if len(getattr(request, name)) > TEXT_MAX_LENGTH:
             raise errors.ServiceError(
-                errors.MAXIMUM_FIELD_LENGTH, f"{field} is longer than {TEXT_MAX_LENGTH} characters"
+                errors.MAXIMUM_FIELD_LENGTH, f"{name} is longer than {TEXT_MAX_LENGTH} characters"
             )
     if request.marketplace and not request.billing_cloud_account_id:
         raise errors.ServiceError(

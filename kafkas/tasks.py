@@ -21,6 +21,7 @@ from kafkas import lifecycle
 from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus
 from kafkas.services import StaleState, kafka_deprovision
 from quota import selectors as quota_selectors
+from quota import services as quota_services
 from quota.sync import quota_sync_from_config
 
 logger = logging.getLogger("fleetmanager.kafkas.tasks")
@@ -110,6 +111,8 @@ def reconcile_general(holder: str | None = None) -> None:
     with reconcile.reconcile_pass(GENERAL_LEASE) as stats:
         # The quota, deny and access lists follow their files (entries made in the admin are kept).
         quota_sync_from_config()
+        # Quota a failed create reserved while the quota service was down is given back now.
+        stats.errors += min(quota_services.retry_pending_releases(), 1)
         for kafka in _expired():
             stats.errors += _deprovision(lease, kafka, "expired")
         if settings.FLEET_ENABLE_DENY_LIST:

@@ -238,3 +238,26 @@ class AllowedOrganisation(models.Model):
 
     def __str__(self) -> str:
         return self.org_id
+
+
+class PendingQuotaRelease(models.Model):
+    """Quota to give back that the quota service refused to take when we tried (an outbox).
+
+    A create that reserved AMS quota and then failed must release it; when AMS is
+    unreachable at that moment, the release is recorded here and retried by the
+    general reconciler until it succeeds, so no reservation is leaked.
+    """
+
+    quota_type = models.CharField(max_length=32)
+    subscription_id = models.CharField(max_length=255)
+    reason = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "quota_pending_releases"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quota_type} subscription {self.subscription_id}"

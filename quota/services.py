@@ -1,138 +1,87 @@
-"""Quota in quota-management-list mode (BEHAVIOUR.md §7.2-§7.3).
+"""Quota, whichever backend keeps it: the entry point for the rest of the fleet manager.
 
-Who gets which instance type, with which billing model, and whether one more
-instance fits under the limits of the quota tables (``quota.models``, filled from
-`quota-management-list-configuration.yaml` by ``quota.sync`` and edited in the admin).
-Instance types and their billing models still come from the configuration file.
+`FLEET_QUOTA_TYPE` picks the backend of new Kafkas; each Kafka records the backend that
+reserved its quota (`quota_type`), so releasing it later uses the same one even after
+the setting changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 
 from django.conf import settings
-from django.utils import timezone
+from django.db.models import F
 
-from fleetmanager.api import errors
 from fleetmanager.api.principal import Principal
-from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, fleet_config
-from fleetmanager.fleetconfig.quota_list import GrantedQuota
-from kafkas import selectors as kafka_selectors
-from quota import selectors
-from quota.selectors import QuotaEntry
+from fleetmanager.integrations.http import IntegrationError
+from kafkas.models import KafkaRequest
+from quota.ams import AMSBackend
+from quota.backend import BillingRequest, QuotaBackend, Reservation
+from quota.models import PendingQuotaRelease
+from quota.quota_list import QuotaListBackend
 
-STANDARD_BILLING = "standard"
-MARKETPLACE_BILLING = "marketplace"
+logger = logging.getLogger("fleetmanager.quota")
 
+__all__ = [
+    "BillingRequest",
+    "QuotaBackend",
+    "Reservation",
+    "backend",
+    "has_quota",
+    "instance_type_assign",
+    "release",
+    "release_quietly",
+    "retry_pending_releases",
+]
 
-@dataclass(frozen=True, slots=True)
-class QuotaHolder:
-    """The quota entry that covers a caller, and whether it counts per org or per user."""
-
-    account: QuotaEntry
-    per_org: bool
-
-
-def quota_holder(principal: Principal) -> QuotaHolder | None:
-    """The org entry when the caller is registered there, else their service-account entry (§7.2)."""
-    if principal.org_id:
-        org = selectors.organisation_entry(org_id=principal.org_id, username=principal.username)
-        if org is not None:
-            return QuotaHolder(org, per_org=True)
-    account = selectors.service_account_entry(username=principal.username)
-    if account is not None:
-        return QuotaHolder(account, per_org=False)
-    return None
+_BACKENDS: dict[str, QuotaBackend] = {"quota-management-list": QuotaListBackend(), "ams": AMSBackend()}
 
 
-def has_quota(principal: Principal, instance_type_id: str, billing_model_id: str) -> bool:
-    return _grants(quota_holder(principal), instance_type_id, billing_model_id)
-
-
-def _grants(holder: QuotaHolder | None, instance_type_id: str, billing_model_id: str) -> bool:
-    grant = holder.account.grant(instance_type_id) if holder else None
-    return grant is not None and grant.billing_model(billing_model_id) is not None
+def backend(quota_type: str | None = None) -> QuotaBackend:
+    """The backend named ``quota_type`` (a Kafka's), else the one configured for new Kafkas."""
+    return _BACKENDS[quota_type or settings.FLEET_QUOTA_TYPE]
 
 
 def instance_type_assign(principal: Principal) -> str:
-    """The instance type a caller gets: the first non-developer type with quota, else developer (§7.2)."""
-    holder = quota_holder(principal)
-    for instance_type in fleet_config().instance_types.types:
-        if instance_type.id == DEVELOPER:
-            continue
-        if any(_grants(holder, instance_type.id, bm.id) for bm in instance_type.supported_billing_models):
-            return instance_type.id
-    return DEVELOPER
+    return backend().instance_type_assign(principal)
 
 
-def billing_model_resolve(principal: Principal, instance_type: InstanceType, requested: str) -> str:
-    """The billing model the new Kafka runs under; 403/120 when the caller has no such quota."""
-    if instance_type.id == DEVELOPER:
-        return STANDARD_BILLING
-    holder = quota_holder(principal)
-    grant = holder.account.grant(instance_type.id) if holder else None
-    if grant is None:
-        raise errors.ServiceError(
-            errors.INSUFFICIENT_QUOTA,
-            f"Insufficient quota: no quota for instance type '{instance_type.id}' is granted to user "
-            f"'{principal.username}' or organisation '{principal.org_id}'",
-        )
-    chosen = _chosen_billing_model(grant, instance_type, requested)
-    if chosen == MARKETPLACE_BILLING:
-        raise errors.ServiceError(
-            errors.INSUFFICIENT_QUOTA,
-            "Insufficient quota: the marketplace billing model is not available with quota-management-list quota",
-        )
-    return chosen
+def has_quota(principal: Principal, instance_type_id: str, billing_model_id: str) -> bool:
+    return backend().has_quota(principal, instance_type_id, billing_model_id)
 
 
-def _chosen_billing_model(grant: GrantedQuota, instance_type: InstanceType, requested: str) -> str:
-    if requested:
-        if grant.billing_model(requested) is None:
-            raise errors.ServiceError(
-                errors.INSUFFICIENT_QUOTA,
-                f"Insufficient quota: billing model '{requested}' is not granted for instance type "
-                f"'{instance_type.id}'",
-            )
-        return requested
-    granted = [bm.id for bm in grant.kafka_billing_models]
-    return STANDARD_BILLING if STANDARD_BILLING in granted else granted[0]
+def release(kafka: KafkaRequest) -> None:
+    """Give back the quota a Kafka holds, with the backend that reserved it (idempotent)."""
+    backend(kafka.quota_type).release(
+        Reservation(billing_model=kafka.actual_kafka_billing_model, subscription_id=kafka.subscription_id)
+    )
 
 
-def quota_check(*, principal: Principal, instance_type: InstanceType, size: KafkaSize, billing_model: str) -> None:
-    """Raise 403/5 when one more instance would exceed the caller's streaming-unit limit (§7.3).
-
-    Only enforced with FLEET_ENABLE_INSTANCE_LIMIT_CONTROL, as upstream. The caller
-    must hold the create lock, so two concurrent creates cannot both pass.
-    """
-    if not settings.FLEET_ENABLE_INSTANCE_LIMIT_CONTROL:
+def release_quietly(quota: QuotaBackend, reservation: Reservation, *, reason: str) -> None:
+    """Release now if the quota service answers, else record it for the reconciler to retry."""
+    if not reservation.subscription_id:
         return
-    holder = quota_holder(principal)
-    if holder is None:
-        if instance_type.id != DEVELOPER:
-            raise errors.ServiceError(errors.INSUFFICIENT_QUOTA, "Insufficient quota")
-        limit = settings.FLEET_MAX_ALLOWED_INSTANCES
-        scope, scope_name = {"owner": principal.username}, f"user '{principal.username}'"
-    else:
-        limit = _limit(holder, instance_type.id, billing_model)
-        per_org = holder.per_org and instance_type.id != DEVELOPER
-        scope = {"org_id": principal.org_id} if per_org else {"owner": principal.username}
-        scope_name = f"organization '{principal.org_id}'" if per_org else f"user '{principal.username}'"
-    used = kafka_selectors.streaming_units_used(instance_type=instance_type.id, billing_model=billing_model, **scope)
-    if used + size.capacity_consumed > limit:
-        raise errors.ServiceError(
-            errors.MAX_ALLOWED_INSTANCE_REACHED,
-            f"{scope_name} has reached a maximum number of {limit} allowed streaming units",
+    try:
+        quota.release(reservation)
+    except IntegrationError as exc:
+        logger.warning(
+            "could not release %s subscription %s (%s); will retry", quota.name, reservation.subscription_id, exc
+        )
+        PendingQuotaRelease.objects.create(
+            quota_type=quota.name, subscription_id=reservation.subscription_id, reason=reason, last_error=str(exc)
         )
 
 
-def _limit(holder: QuotaHolder, instance_type_id: str, billing_model: str) -> int:
-    grant = holder.account.grant(instance_type_id)
-    model = grant.billing_model(billing_model) if grant else None
-    if model is not None and model.expiration_date is not None and model.expiration_date <= timezone.now():
-        return 0
-    if model is not None and model.max_allowed_instances > 0:
-        return model.max_allowed_instances
-    if holder.account.max_allowed_instances > 0:
-        return holder.account.max_allowed_instances
-    return settings.FLEET_MAX_ALLOWED_INSTANCES
+def retry_pending_releases() -> int:
+    """Retry every recorded release; returns how many are still pending."""
+    pending = 0
+    for row in PendingQuotaRelease.objects.all():
+        try:
+            backend(row.quota_type).release(Reservation(billing_model="", subscription_id=row.subscription_id))
+        except IntegrationError as exc:
+            PendingQuotaRelease.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, last_error=str(exc))
+            pending += 1
+            continue
+        row.delete()
+        logger.info("released %s subscription %s", row.quota_type, row.subscription_id)
+    return pending

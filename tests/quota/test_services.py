@@ -13,7 +13,7 @@ from pytest_django import DjangoAssertNumQueries, Settings
 from fleetmanager.api import errors
 from fleetmanager.api.principal import Principal
 from fleetmanager.fleetconfig import InstanceType, KafkaSize, fleet_config
-from quota import services
+from quota import quota_list as services
 from quota.models import GrantedBillingModel, QuotaOrganisation, QuotaServiceAccount
 from tests.factories import KafkaFactory
 from tests.quota.factories import (
