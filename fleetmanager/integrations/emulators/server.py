@@ -53,6 +53,12 @@ class FaultInjectingEmulator:
         with self.lock:
             self._failures.extend([status] * count)
 
+    def clear_faults(self) -> None:
+        """Stop injecting failures (an outage ends) and keep the emulated data."""
+        with self.lock:
+            self._failures.clear()
+            self.delay_seconds = 0.0
+
     def reset(self) -> None:
         """Forget the request log and every injected fault; subclasses also drop their state."""
         with self.lock:
