@@ -101,6 +101,8 @@ class SimulatedAgent:
         spec = item.get("spec", {})
         if spec.get("deleted"):
             return {"conditions": [_condition("False", "Deleted")]}
+        if item.get("metadata", {}).get("labels", {}).get("bf2.org/suspended") == "true":
+            return {"conditions": [_condition("False", "Suspended")]}
         state = self._kafkas.get(item["id"])
         if state is None:
             state = _KafkaState(first_seen=now, failed=self.random.random() < self.options.failure_rate)

@@ -265,6 +265,10 @@ FLEET_ALLOW_DEVELOPER_INSTANCE = envbool("FLEET_ALLOW_DEVELOPER_INSTANCE", True)
 FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES = envint("FLEET_MAX_ALLOWED_DEVELOPER_INSTANCES", 1, minimum=0)
 FLEET_DATAPLANE_SCALING_TYPE = envchoice("FLEET_DATAPLANE_SCALING_TYPE", "manual", ("manual", "auto", "none"))
 FLEET_ENABLE_DENY_LIST = envbool("FLEET_ENABLE_DENY_LIST", True)
+# Creating a Kafka needs the user's acceptance of the terms, asked of AMS (403/12).
+FLEET_ENABLE_TERMS_ACCEPTANCE = envbool("FLEET_ENABLE_TERMS_ACCEPTANCE", False)
+# A new Kafka owner (PATCH) must be an account of the organisation according to AMS (400/21).
+FLEET_VALIDATE_KAFKA_OWNER = envbool("FLEET_VALIDATE_KAFKA_OWNER", PRODUCTION)
 # During maintenance, only organisations of the access list may use the user API (403/18).
 FLEET_ENABLE_ACCESS_LIST = envbool("FLEET_ENABLE_ACCESS_LIST", False)
 # Create a canary service account per Kafka and fill the CR's OAuth section (upstream --mas-sso-enable-auth).

@@ -101,12 +101,19 @@ def _units(rows: Iterable[dict]) -> int:
 
 
 def streaming_units_used(
-    *, instance_type: str, billing_model: str, org_id: str | None = None, owner: str | None = None
+    *,
+    instance_type: str,
+    billing_model: str,
+    org_id: str | None = None,
+    owner: str | None = None,
+    exclude_kafka_id: str = "",
 ) -> int:
     """Units held by an org or owner for one instance type and billing model (actual or desired)."""
     rows = KafkaRequest.objects.filter(instance_type=instance_type).filter(
         Q(actual_kafka_billing_model=billing_model) | Q(desired_kafka_billing_model=billing_model)
     )
+    if exclude_kafka_id:
+        rows = rows.exclude(pk=exclude_kafka_id)
     if org_id is not None:
         rows = rows.filter(organisation_id=org_id)
     if owner is not None:

@@ -194,3 +194,11 @@ class SupportedKafkaInstanceTypeSerializer(serializers.Serializer):
 
 class SupportedKafkaInstanceTypesListSerializer(serializers.Serializer):
     instance_types = SupportedKafkaInstanceTypeSerializer(many=True)
+
+
+class KafkaPromoteSerializer(serializers.Serializer):
+    """KafkaPromoteRequest (types only; the service checks values in upstream's order)."""
+
+    desired_kafka_billing_model = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    desired_marketplace = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    desired_billing_cloud_account_id = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)

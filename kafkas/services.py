@@ -18,6 +18,7 @@ from fleetmanager.api import errors
 from fleetmanager.api.principal import Principal
 from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, Provider, Region, fleet_config
 from fleetmanager.ids import new_xid
+from fleetmanager.integrations.ams import AMSError, ams_client
 from fleetmanager.kicks import kick
 from kafkas import selectors
 from kafkas.models import (
@@ -440,13 +441,9 @@ def kafka_update(
     if kafka.organisation_id != principal.org_id or not (principal.is_org_admin or is_owner):
         raise errors.ServiceError(errors.UNAUTHORIZED, "user not authorized to perform this action")
     changes: dict[str, Any] = {}
-    if owner is not None:
-        if not owner:
-            raise errors.ServiceError(errors.MINIMUM_FIELD_LENGTH, "owner must not be empty")
-        if len(owner) > TEXT_MAX_LENGTH:
-            raise errors.ServiceError(errors.MAXIMUM_FIELD_LENGTH, f"owner is longer than {TEXT_MAX_LENGTH} characters")
-        if owner != kafka.owner:
-            changes["owner"] = owner
+    if owner is not None and owner != kafka.owner:
+        _validate_new_owner(principal, owner)
+        changes["owner"] = owner
     if reauthentication_enabled is not None and reauthentication_enabled != kafka.reauthentication_enabled:
         changes["reauthentication_enabled"] = reauthentication_enabled
     if changes:
@@ -456,6 +453,25 @@ def kafka_update(
         )
         kafka.refresh_from_db()
     return kafka
+
+
+def _validate_new_owner(principal: Principal, owner: str) -> None:
+    """Only an org admin hands a Kafka to someone else, and only to an account of the org (§1.6, §7.6)."""
+    if not owner:
+        raise errors.ServiceError(errors.MINIMUM_FIELD_LENGTH, "owner must not be empty")
+    if len(owner) > TEXT_MAX_LENGTH:
+        raise errors.ServiceError(errors.MAXIMUM_FIELD_LENGTH, f"owner is longer than {TEXT_MAX_LENGTH} characters")
+    if not principal.is_org_admin:
+        raise errors.ServiceError(errors.UNAUTHORIZED, "only an organization admin may change the owner of a Kafka")
+    if not settings.FLEET_VALIDATE_KAFKA_OWNER:
+        return
+    try:
+        member = ams_client().account_in_org(owner, org_external_id=principal.org_id)
+    except AMSError:
+        logger.exception("AMS account lookup for %s failed", owner)
+        raise errors.ServiceError(errors.GENERAL, "unable to verify the new owner at this time") from None
+    if not member:
+        raise errors.bad_request(f"user {owner} does not belong in your organization")
 
 
 # --- Delete ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fleetmanager import leases, reconcile
-from kafkas import lifecycle
+from kafkas import entitlement, lifecycle, promotion
 from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus
 from kafkas.services import StaleState, kafka_deprovision
 from quota import selectors as quota_selectors
@@ -64,7 +64,33 @@ def reconcile_kafkas() -> None:
             for pk in claimed:
                 stats.errors += _process(pk)
                 stats.processed += 1
+    reconcile_promotions()
     reconcile_general()
+
+
+PROMOTING = Q(promotion_status=promotion.PROMOTING, status__in=promotion.PROMOTABLE_STATUSES)
+
+
+def reconcile_promotion(kafka_id: str) -> None:
+    """Finish one promotion now (kicked by POST /promote)."""
+    with reconcile.reconcile_pass("promoting_kafka") as stats:
+        for pk in reconcile.claim(
+            KafkaRequest.objects.filter(PROMOTING, pk=kafka_id), limit=1, claim_for=_claim_time()
+        ):
+            stats.errors += _process(pk, step=promotion.promote)
+
+
+def reconcile_promotions() -> None:
+    """Every promotion in progress (the periodic resync; a failed promotion waits for a person)."""
+    with reconcile.reconcile_pass("promoting_kafka") as stats:
+        for pk in reconcile.claim(
+            KafkaRequest.objects.filter(PROMOTING), limit=settings.FLEET_RECONCILE_BATCH_SIZE, claim_for=_claim_time()
+        ):
+            stats.errors += _process(pk, step=promotion.promote)
+
+
+def _claim_time() -> timezone.timedelta:
+    return timezone.timedelta(seconds=settings.FLEET_CLAIM_SECONDS)
 
 
 def _claim(queryset: object, *, limit: int) -> list[str]:
@@ -72,20 +98,19 @@ def _claim(queryset: object, *, limit: int) -> list[str]:
     return reconcile.claim(queryset.filter(NEEDS_WORK), limit=limit, claim_for=claim_for)
 
 
-def _process(pk: str) -> int:
-    """Run the steps of one claimed Kafka until it needs nobody; returns the number of errors (0/1)."""
+def _process(pk: str, step: Callable[[KafkaRequest], None] | None = None) -> int:
+    """Run the steps of one claimed Kafka until it needs nobody; returns the number of errors (0/1).
+
+    With ``step``, run that one step instead of the status-driven ones (promotion).
+    """
     kafka = KafkaRequest.objects.filter(pk=pk).first()
     if kafka is None:
         return 0  # soft-deleted meanwhile
     try:
-        for _ in range(len(STEPS)):
-            step = STEPS.get(kafka.status)
-            before = kafka.status
-            if step is None:
-                break
+        if step is not None:
             step(kafka)
-            if kafka.status == before:
-                break
+        else:
+            _run_status_steps(kafka)
     except lifecycle.RetryLater as exc:
         delay = reconcile.back_off(KafkaRequest, pk, kafka.reconcile_failures, str(exc))
         logger.info("kafka %s (%s): %s; retrying in %s", pk, kafka.status, exc, delay)
@@ -100,11 +125,22 @@ def _process(pk: str) -> int:
     return 0
 
 
+def _run_status_steps(kafka: KafkaRequest) -> None:
+    for _ in range(len(STEPS)):
+        step = STEPS.get(kafka.status)
+        before = kafka.status
+        if step is None:
+            return
+        step(kafka)
+        if kafka.status == before:
+            return
+
+
 # --- global sweeps (one leader) ----------------------------------------------------------
 
 
 def reconcile_general(holder: str | None = None) -> None:
-    """Expiry and deny-list sweeps (§4.6), by the holder of the general lease only."""
+    """Entitlements, grace suspension, expiry and deny-list sweeps (§4.6), by the general lease holder only."""
     lease = leases.acquire(GENERAL_LEASE, holder or leases.process_holder())
     if lease is None:
         return
@@ -113,6 +149,8 @@ def reconcile_general(holder: str | None = None) -> None:
         quota_sync_from_config()
         # Quota a failed create reserved while the quota service was down is given back now.
         stats.errors += min(quota_services.retry_pending_releases(), 1)
+        stats.errors += entitlement.reconcile_entitlements(lease)
+        stats.errors += entitlement.suspend_within_grace(lease)
         for kafka in _expired():
             stats.errors += _deprovision(lease, kafka, "expired")
         if settings.FLEET_ENABLE_DENY_LIST:

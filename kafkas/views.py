@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,10 +13,12 @@ from fleetmanager.api import errors
 from fleetmanager.api.pagination import list_envelope, page_request, paginate
 from fleetmanager.api.permissions import principal_of
 from fleetmanager.api.schema import ASYNC_PARAMETER, LIST_PARAMETERS, error_responses
-from kafkas import selectors, services
+from kafkas import promotion, selectors, services
 from kafkas.catalog import instance_types_for_region
+from quota.terms import require_terms_accepted
 from kafkas.serializers import (
     KafkaCreateSerializer,
+    KafkaPromoteSerializer,
     KafkaRequestListSerializer,
     KafkaRequestSerializer,
     KafkaUpdateSerializer,
@@ -48,6 +51,15 @@ def require_async(request: Request) -> None:
         request=KafkaUpdateSerializer,
         responses={200: KafkaRequestSerializer, **error_responses(400, 401, 403, 404, 500)},
     ),
+    promote=extend_schema(
+        operation_id="promoteKafka",
+        parameters=[ASYNC_PARAMETER],
+        request=KafkaPromoteSerializer,
+        responses={
+            202: OpenApiResponse(description="Kafka promotion request accepted"),
+            **error_responses(400, 401, 403, 404, 409, 500),
+        },
+    ),
     destroy=extend_schema(
         operation_id="deleteKafkaById",
         parameters=[ASYNC_PARAMETER],
@@ -70,6 +82,8 @@ class KafkaViewSet(viewsets.ViewSet):
         return Response(list_envelope("KafkaRequestList", page, items, total))
 
     def create(self, request: Request) -> Response:
+        # Upstream checks the terms in a middleware, before the handler reads anything.
+        require_terms_accepted(principal_of(request))
         # Upstream decodes the body before any validator runs, so a bad body wins over async.
         payload = KafkaCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -88,6 +102,16 @@ class KafkaViewSet(viewsets.ViewSet):
         payload.is_valid(raise_exception=True)
         kafka = services.kafka_update(principal=principal_of(request), kafka_id=id, **payload.validated_data)
         return Response(KafkaRequestSerializer(kafka).data)
+
+    @action(detail=True, methods=["post"])
+    def promote(self, request: Request, id: str) -> Response:
+        payload = KafkaPromoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        require_async(request)
+        promotion.kafka_promote(
+            principal=principal_of(request), kafka_id=id, request=promotion.PromotionRequest(**payload.validated_data)
+        )
+        return Response(status=202)
 
     def destroy(self, request: Request, id: str) -> Response:
         require_async(request)

@@ -69,16 +69,15 @@ class AMSBackend:
             raise _unavailable(exc) from None
 
     def instance_type_assign(self, principal: Principal) -> str:
-        """Standard when the organisation has standard or marketplace quota for it, else developer (§7.2)."""
+        """The first non-developer type with quota under any of its billing models, else developer (§7.2)."""
         try:
             org = self._organization(principal)
             for instance_type in fleet_config().instance_types.types:
                 if instance_type.id == DEVELOPER:
                     continue
-                for model_id in (STANDARD, MARKETPLACE):
-                    model = instance_type.billing_model(model_id)
-                    costs = self._costs(org, model) if model else []
-                    if any(c.allowed > 0 and c.billing_models & {STANDARD, *model.ams_billing_models} for c in costs):
+                for model in instance_type.supported_billing_models:
+                    costs = self._costs(org, model)
+                    if any(c.allowed > 0 and c.billing_models & set(model.ams_billing_models) for c in costs):
                         return instance_type.id
         except AMSError as exc:
             raise _unavailable(exc) from None

@@ -101,7 +101,9 @@ def _chosen_billing_model(grant: GrantedQuota, instance_type: InstanceType, requ
     return STANDARD_BILLING if STANDARD_BILLING in granted else granted[0]
 
 
-def quota_check(*, principal: Principal, instance_type: InstanceType, size: KafkaSize, billing_model: str) -> None:
+def quota_check(
+    *, principal: Principal, instance_type: InstanceType, size: KafkaSize, billing_model: str, exclude_kafka_id: str = ""
+) -> None:
     """Raise 403/5 when one more instance would exceed the caller's streaming-unit limit (§7.3).
 
     Only enforced with FLEET_ENABLE_INSTANCE_LIMIT_CONTROL, as upstream. The caller
@@ -120,7 +122,9 @@ def quota_check(*, principal: Principal, instance_type: InstanceType, size: Kafk
         per_org = holder.per_org and instance_type.id != DEVELOPER
         scope = {"org_id": principal.org_id} if per_org else {"owner": principal.username}
         scope_name = f"organization '{principal.org_id}'" if per_org else f"user '{principal.username}'"
-    used = kafka_selectors.streaming_units_used(instance_type=instance_type.id, billing_model=billing_model, **scope)
+    used = kafka_selectors.streaming_units_used(
+        instance_type=instance_type.id, billing_model=billing_model, exclude_kafka_id=exclude_kafka_id, **scope
+    )
     if used + size.capacity_consumed > limit:
         raise errors.ServiceError(
             errors.MAX_ALLOWED_INSTANCE_REACHED,
@@ -166,7 +170,14 @@ class QuotaListBackend:
         cloud_provider: str = "aws",
     ) -> Reservation:
         billing_model = billing_model_resolve(principal, instance_type, billing.billing_model)
-        quota_check(principal=principal, instance_type=instance_type, size=size, billing_model=billing_model)
+        # A promoted Kafka already counts under its desired model: it must not count against itself.
+        quota_check(
+            principal=principal,
+            instance_type=instance_type,
+            size=size,
+            billing_model=billing_model,
+            exclude_kafka_id=kafka_id,
+        )
         return Reservation(
             billing_model=billing_model,
             marketplace=billing.marketplace,

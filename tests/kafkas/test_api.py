@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -144,15 +145,42 @@ def test_another_org_cannot_see_a_kafka(api: Api) -> None:
     assert response.json()["reason"] == f"KafkaResource for user mallory with id='{kafka.id}' not found"
 
 
-def test_the_owner_patches_owner_and_reauthentication(alice: Api) -> None:
+def test_the_owner_patches_reauthentication(alice: Api) -> None:
+    kafka = KafkaFactory()
+
+    response = alice.patch(f"{KAFKAS}/{kafka.id}", {"owner": "alice", "reauthentication_enabled": False})
+
+    assert response.status_code == 200
+    assert (response.json()["owner"], response.json()["reauthentication_enabled"]) == ("alice", False)
+    kafka.refresh_from_db()
+    assert kafka.reauthentication_enabled is False
+
+
+def test_an_owner_who_is_not_an_org_admin_cannot_hand_the_kafka_to_someone_else(alice: Api) -> None:
     kafka = KafkaFactory()
 
     response = alice.patch(f"{KAFKAS}/{kafka.id}", {"owner": "erin", "reauthentication_enabled": False})
 
-    assert response.status_code == 200
-    assert (response.json()["owner"], response.json()["reauthentication_enabled"]) == ("erin", False)
+    assert (response.status_code, response.json()["code"]) == (403, "KAFKAS-MGMT-11")
     kafka.refresh_from_db()
-    assert (kafka.owner, kafka.reauthentication_enabled) == ("erin", False)
+    assert (kafka.owner, kafka.reauthentication_enabled) == ("alice", True)
+
+
+@pytest.mark.parametrize(("owner", "status"), [("erin", 200), ("stranger", 400), ("banned", 400)])
+def test_a_new_owner_must_be_an_account_of_the_org(
+    api: Api, settings: Any, ams_emulator: Any, owner: str, status: int
+) -> None:
+    settings.FLEET_VALIDATE_KAFKA_OWNER = True
+    ams_emulator.add_account("erin", ORG)
+    ams_emulator.add_account("stranger", OTHER_ORG)
+    ams_emulator.add_account("banned", ORG, banned=True)
+    kafka = KafkaFactory()
+
+    response = api.as_user("olga", ORG, is_org_admin=True).patch(f"{KAFKAS}/{kafka.id}", {"owner": owner})
+
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["reason"] == f"user {owner} does not belong in your organization"
 
 
 def test_an_org_admin_patches_someone_elses_kafka(api: Api) -> None:
@@ -173,10 +201,10 @@ def test_a_patch_with_null_fields_changes_nothing(alice: Api) -> None:
     assert KafkaRequest.objects.get(pk=kafka.pk).updated_at == before
 
 
-def test_a_kafka_being_deleted_is_never_patched(alice: Api) -> None:
+def test_a_kafka_being_deleted_is_never_patched(api: Api) -> None:
     kafka = KafkaFactory(status=KafkaStatus.DEPROVISION)
 
-    response = alice.patch(f"{KAFKAS}/{kafka.id}", {"owner": "erin"})
+    response = api.as_user("olga", ORG, is_org_admin=True).patch(f"{KAFKAS}/{kafka.id}", {"owner": "erin"})
 
     assert (response.status_code, response.json()["owner"]) == (200, "alice")
 

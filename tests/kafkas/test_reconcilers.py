@@ -207,9 +207,10 @@ def test_deleting_retries_while_sso_is_down(sso_emulator: SSOEmulator) -> None:
     assert row.deleted_at is None and row.reconcile_failures == 1
 
 
-def test_expired_kafkas_are_deprovisioned() -> None:
-    expired = KafkaFactory(status=KafkaStatus.READY, expires_at=timezone.now() - timedelta(seconds=1))
-    alive = KafkaFactory(status=KafkaStatus.READY, expires_at=timezone.now() + timedelta(hours=1))
+def test_expired_trial_kafkas_are_deprovisioned() -> None:
+    trial = {"instance_type": "developer", "size_id": "x1", "multi_az": False, "status": KafkaStatus.READY}
+    expired = KafkaFactory(**trial, expires_at=timezone.now() - timedelta(seconds=1))
+    alive = KafkaFactory(**trial, expires_at=timezone.now() + timedelta(hours=1))
 
     tasks.reconcile_general()
 
