@@ -15,7 +15,6 @@ from fleetmanager.api.permissions import principal_of
 from fleetmanager.api.schema import ASYNC_PARAMETER, LIST_PARAMETERS, error_responses
 from kafkas import promotion, selectors, services
 from kafkas.catalog import instance_types_for_region
-from quota.terms import require_terms_accepted
 from kafkas.serializers import (
     KafkaCreateSerializer,
     KafkaPromoteSerializer,
@@ -24,6 +23,7 @@ from kafkas.serializers import (
     KafkaUpdateSerializer,
     SupportedKafkaInstanceTypesListSerializer,
 )
+from quota.terms import require_terms_accepted
 
 
 def require_async(request: Request) -> None:

@@ -102,7 +102,12 @@ def _chosen_billing_model(grant: GrantedQuota, instance_type: InstanceType, requ
 
 
 def quota_check(
-    *, principal: Principal, instance_type: InstanceType, size: KafkaSize, billing_model: str, exclude_kafka_id: str = ""
+    *,
+    principal: Principal,
+    instance_type: InstanceType,
+    size: KafkaSize,
+    billing_model: str,
+    exclude_kafka_id: str = "",
 ) -> None:
     """Raise 403/5 when one more instance would exceed the caller's streaming-unit limit (§7.3).
 
