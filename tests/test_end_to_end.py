@@ -148,8 +148,7 @@ def processes(live_server: Any, sso_emulator: SSOEmulator, tmp_path: Path) -> It
             [
                 *manage,
                 "fleetshard_agent",
-                "--cluster-id",
-                CLUSTER,
+                "--all-clusters",
                 "--api-url",
                 live_server.url,
                 "--poll-interval",

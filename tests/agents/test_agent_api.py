@@ -390,3 +390,20 @@ def test_an_oversized_report_is_refused(agent: Api, cluster: Cluster, settings: 
     assert (response.status_code, response.json()["code"]) == (400, "KAFKAS-MGMT-17")
     kafka.refresh_from_db()
     assert kafka.status == KafkaStatus.PROVISIONING
+
+
+def test_the_agent_command_refuses_single_agent_options_with_all_clusters() -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--once"):
+        call_command("fleetshard_agent", "--all-clusters", "--once")
+
+
+def test_extra_owners_from_the_owner_list_join_each_cr(agent: Api, cluster: Cluster, settings: Any) -> None:
+    settings.FLEET_ENABLE_KAFKA_OWNER_CONFIG = True
+    kafka_on(cluster)
+
+    (item,) = agent.get(f"{AGENT}/c1/kafkas").json()["items"]
+
+    assert item["spec"]["owners"] == ["alice", "kafka-sre-user-1", "service-account-1"]

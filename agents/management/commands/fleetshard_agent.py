@@ -9,8 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
-from agents.simulator import AgentOptions, SimulatedAgent, TokenCache
+from agents.simulator import AgentFleet, AgentOptions, SimulatedAgent, TokenCache
+from clusters.models import Cluster, ClusterStatus
 from fleetmanager.api.devtokens import mint_token
 
 
@@ -46,28 +48,54 @@ class Command(BaseCommand):
             raise CommandError("--failure-rate must be between 0 and 1")
         if options["poll_interval"] <= 0:
             raise CommandError("--poll-interval must be positive")
-        client_id = options["client_id"] or f"kas-fleetshard-agent-{options['cluster_id']}"
-        agent = SimulatedAgent(
-            options=AgentOptions(
-                api_url=options["api_url"],
-                cluster_id=options["cluster_id"],
-                poll_interval=options["poll_interval"],
-                resync_interval=options["resync_interval"],
-                ready_after=options["ready_after"],
-                failure_rate=options["failure_rate"],
-                capacity_units=options["capacity"],
-            ),
-            token=TokenCache(lambda: mint_token(client_id=client_id, lifetime_seconds=3600)),
+        agent_options = AgentOptions(
+            api_url=options["api_url"],
+            cluster_id=options["cluster_id"] or "",
+            poll_interval=options["poll_interval"],
+            resync_interval=options["resync_interval"],
+            ready_after=options["ready_after"],
+            failure_rate=options["failure_rate"],
+            capacity_units=options["capacity"],
         )
         logging.getLogger("fleetmanager.agents.simulator").setLevel(logging.INFO)
-        if options["once"]:
-            agent.tick()
-            return
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        if options["all_clusters"]:
+            if options["once"] or options["client_id"]:
+                raise CommandError("--once and --client-id go with --cluster-id, not --all-clusters")
+            self.stdout.write(
+                f"agents of every cluster with agent credentials polling {options['api_url']}; Ctrl-C stops them"
+            )
+            AgentFleet(agent_options, token_for=_token_for, clusters=_clusters_with_agents).run(stop)
+            return
+        client_id = options["client_id"] or f"kas-fleetshard-agent-{options['cluster_id']}"
+        agent = SimulatedAgent(options=agent_options, token=TokenCache(lambda: _mint(client_id)))
+        if options["once"]:
+            agent.tick()
+            return
         self.stdout.write(
             f"agent of cluster {options['cluster_id']} polling {options['api_url']} "
             f"every {options['poll_interval']}s; Ctrl-C stops it"
         )
         agent.run(stop)
+
+
+def _mint(client_id: str) -> str:
+    return mint_token(client_id=client_id, lifetime_seconds=3600)
+
+
+def _token_for(cluster_id: str) -> TokenCache:
+    client_id = Cluster.objects.filter(cluster_id=cluster_id).values_list("client_id", flat=True).first()
+    return TokenCache(lambda: _mint(client_id or f"kas-fleetshard-agent-{cluster_id}"))
+
+
+def _clusters_with_agents() -> list[str]:
+    """Clusters whose agent would be running: credentials issued, waiting for it or ready."""
+    try:
+        statuses = [ClusterStatus.WAITING_FOR_FLEETSHARD, ClusterStatus.READY]
+        return list(
+            Cluster.objects.filter(status__in=statuses).exclude(client_id="").values_list("cluster_id", flat=True)
+        )
+    finally:
+        connection.close()  # this runs in a long-lived loop: do not keep a connection open between lookups

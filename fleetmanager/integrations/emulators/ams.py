@@ -236,7 +236,18 @@ class AMSEmulator(FaultInjectingEmulator):
         ]
         self._authorizations_routes: _Routes = [(re.compile(r"^/v1/terms_review$"), {"POST": self._terms_review})]
 
+    def seed_demo(self, org_external_id: str) -> None:
+        """Quota for a local demo: the organisation may create standard, eval, Trial and enterprise Kafkas,
+        and any username reserving quota is taken for one of its members."""
+        with self.lock:
+            self.demo_organization = org_external_id
+            self.add_quota(org_external_id, product="RHOSAK", billing_model="standard", allowed=10)
+            self.add_quota(org_external_id, product="RHOSAKEval", billing_model="standard", allowed=5)
+            self.add_quota(org_external_id, product="RHOSAKTrial", billing_model="standard", allowed=100)
+            self.add_quota(org_external_id, product="RHOSAKCC", billing_model="standard", allowed=10)
+
     def _clear(self) -> None:
+        self.demo_organization = ""
         self._organizations: dict[str, _Organization] = {}
         self._accounts: dict[str, _Account] = {}  # by username
         self._quotas: list[_Quota] = []
@@ -451,6 +462,10 @@ class AMSEmulator(FaultInjectingEmulator):
         body = request.json_object()
         username, cluster_id, product = (_required(body, k) for k in ("account_username", "cluster_id", "product_id"))
         account = self._accounts.get(username)
+        if account is None and self.demo_organization:
+            # Demo mode: any user reserving is taken for a member of the demo organisation.
+            self.add_account(username, self.demo_organization)
+            account = self._accounts.get(username)
         if account is None:
             raise _APIError(400, f"Account with username '{username}' not found")
         resources = [_resource(raw) for raw in _list_field(body, "resources")]
