@@ -64,7 +64,7 @@ def cluster_register(*, principal: Principal, registration: Registration) -> Clu
     _require_org_admin(principal)
     _require_ownership(principal, registration.cluster_id)
     osd = _osd_cluster(registration.cluster_id)
-    if osd.external_id and Cluster.all_objects.filter(external_id=osd.external_id).exists():
+    if osd.external_id and Cluster.objects.filter(external_id=osd.external_id).exists():
         raise _duplicate(registration.cluster_id, "its external id is registered already")
     # The agent's credentials are issued before the row exists: the SSO client is named after the
     # cluster, so a failed or repeated registration finds the same client instead of a second one.
@@ -101,7 +101,7 @@ def _validate_registration(registration: Registration) -> None:
         raise errors.ServiceError(errors.MAXIMUM_FIELD_LENGTH, f"cluster_id must be {CLUSTER_ID_LENGTH} characters")
     if not CLUSTER_ID_PATTERN.match(cluster_id):
         raise errors.ServiceError(errors.INVALID_CLUSTER_ID, "cluster_id must contain only letters and digits")
-    if Cluster.all_objects.filter(cluster_id=cluster_id).exists():
+    if Cluster.objects.filter(cluster_id=cluster_id).exists():
         raise _duplicate(cluster_id, "it is registered already")
     if not DNS_PATTERN.match(registration.cluster_ingress_dns_name):
         raise errors.ServiceError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from fleetmanager.ids import new_xid
 
@@ -76,8 +77,9 @@ class Cluster(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     # The OCM cluster id (or the configured id of a standalone cluster); agents use it in paths.
-    # Empty (NULL) until OCM has created an auto-scaled cluster.
-    cluster_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Empty (NULL) until OCM has created an auto-scaled cluster. Unique among live clusters: a
+    # cluster removed from the configuration file and listed again later gets a new row.
+    cluster_id = models.CharField(max_length=64, null=True, blank=True, db_index=True)
     external_id = models.CharField(max_length=64, blank=True, default="")
     name = models.CharField(max_length=255, blank=True, default="")
     cloud_provider = models.CharField(max_length=32)
@@ -112,6 +114,13 @@ class Cluster(models.Model):
         base_manager_name = "all_objects"
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["cloud_provider", "region", "status"], name="clusters_placement_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster_id"],
+                condition=Q(deleted_at__isnull=True),
+                name="%(app_label)s_%(class)s_unique_live_cluster_id",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cluster_id or self.id} ({self.cloud_provider}/{self.region}, {self.status})"

@@ -131,7 +131,7 @@ def _count(operation: str, *, success: bool) -> None:
 def sync_configured_clusters(lease: leases.Lease) -> None:
     """Insert clusters the file lists; deprovision unlisted empty ones (§6.3 step 2)."""
     configured = fleet_config().dataplane
-    known = set(Cluster.all_objects.exclude(cluster_id=None).values_list("cluster_id", flat=True))
+    known = set(Cluster.objects.exclude(cluster_id=None).values_list("cluster_id", flat=True))
     for entry in configured.clusters:
         if entry.cluster_id not in known:
             with leases.fenced(lease):

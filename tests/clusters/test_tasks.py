@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from clusters import services, tasks
 from clusters.models import TRANSITIONS, Cluster, ClusterStatus, ProviderType
@@ -128,3 +129,14 @@ def test_setup_schedules_is_idempotent(settings: Any) -> None:
         ("reconcile-kafkas", "kafkas.tasks.reconcile_kafkas"),
         ("reconcile-scaling", "clusters.scaling.reconcile_scaling"),
     ]
+
+
+def test_a_cluster_listed_again_after_removal_comes_back_as_a_new_row(config_dir: Any) -> None:
+    tasks.reconcile_clusters()
+    first = Cluster.objects.get(cluster_id="dev-standalone-1")
+    Cluster.objects.filter(pk=first.pk).update(deleted_at=timezone.now(), status=ClusterStatus.CLEANUP)
+
+    tasks.reconcile_clusters()
+
+    again = Cluster.objects.get(cluster_id="dev-standalone-1")
+    assert again.pk != first.pk and again.status == ClusterStatus.WAITING_FOR_FLEETSHARD
