@@ -78,8 +78,9 @@ class Cluster(models.Model):
 
     # The OCM cluster id (or the configured id of a standalone cluster); agents use it in paths.
     # Empty (NULL) until OCM has created an auto-scaled cluster. Unique among live clusters: a
-    # cluster removed from the configuration file and listed again later gets a new row.
-    cluster_id = models.CharField(max_length=64, null=True, blank=True, db_index=True)
+    # cluster removed from the configuration file and listed again later gets a new row. NULL, not
+    # "", so that any number of not-yet-created clusters can sit beside the unique constraint.
+    cluster_id = models.CharField(max_length=64, null=True, blank=True, db_index=True)  # noqa: DJ001
     external_id = models.CharField(max_length=64, blank=True, default="")
     name = models.CharField(max_length=255, blank=True, default="")
     cloud_provider = models.CharField(max_length=32)
