@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -80,11 +82,33 @@ def start(
     command: list[str], *, env: dict[str, str], background: bool = True, log: Path | None = None
 ) -> subprocess.Popen:
     output = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    # Own session: see stop().
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+    )
     if not background:
         if process.wait() != 0:
             raise RuntimeError(f"{' '.join(command[1:3])} failed (see {log})")
     return process
+
+
+def stop_processes(processes: list[subprocess.Popen], timeout: float = 30) -> None:
+    """Stop background processes: one SIGTERM to each leader, then SIGKILL to whatever is left.
+
+    Only the leader is signalled: a SIGTERM that also reaches qcluster's sentinel can leave the
+    cluster deadlocked on a shared lock (django-q2 #346), so the group gets SIGKILL, never TERM.
+    """
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -15,7 +15,17 @@ from pathlib import Path
 
 import requests
 
-from bench.common import ROOT, bench_database, config_dir, free_port, manage, start, summary, wait_for_port
+from bench.common import (
+    ROOT,
+    bench_database,
+    config_dir,
+    free_port,
+    manage,
+    start,
+    stop_processes,
+    summary,
+    wait_for_port,
+)
 
 SAMPLES = int(os.environ.get("BENCH_LATENCY_SAMPLES", "30"))
 
@@ -60,10 +70,7 @@ def run() -> list[float]:
             )
             return _measure(f"http://127.0.0.1:{api_port}/api/kafkas_mgmt/v1", env)
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(timeout=30)
+            stop_processes(processes)
 
 
 def _gunicorn(port: int, env: dict[str, str], logs: Path) -> subprocess.Popen:

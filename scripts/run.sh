@@ -15,10 +15,24 @@ export FLEET_SSO_BASE_URL="${FLEET_SSO_BASE_URL:-http://127.0.0.1:$EMULATOR_PORT
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR" var/log
 
+# Every long-running child gets its own session (setsid), so a Ctrl-C or a SIGTERM sent to this
+# script's process group reaches only this script, which then sends each child exactly one SIGTERM.
+# A signal that also reaches qcluster's sentinel and workers can leave the cluster deadlocked on a
+# shared lock (django-q2 #346); whatever has not exited after STOP_TIMEOUT seconds is SIGKILLed
+# with its whole group. Reconcilers are idempotent and leases expire, so a kill loses no work.
+STOP_TIMEOUT="${STOP_TIMEOUT:-20}"
 pids=()
 stop() {
   trap - EXIT INT TERM
-  if [ ${#pids[@]} -gt 0 ]; then kill "${pids[@]}" 2>/dev/null || true; fi
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 $((STOP_TIMEOUT * 5))); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive -eq 1 ] || break
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap stop EXIT INT TERM
@@ -38,25 +52,25 @@ $BIN/python manage.py migrate --no-input
 $BIN/python manage.py collectstatic --no-input -v 0
 
 # Emulated integrations (SSO) for the reconcilers; logs in var/log/emulators.log.
-$BIN/python manage.py emulators --host 127.0.0.1 --port "$EMULATOR_PORT" >var/log/emulators.log 2>&1 &
+setsid $BIN/python manage.py emulators --host 127.0.0.1 --port "$EMULATOR_PORT" >var/log/emulators.log 2>&1 &
 pids+=($!)
 wait_for_port 127.0.0.1 "$EMULATOR_PORT" "the emulators"
 
 $BIN/python manage.py seed
 
-$BIN/gunicorn fleetmanager.wsgi \
+setsid $BIN/gunicorn fleetmanager.wsgi \
   --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 60 \
   --access-logfile var/log/access.log --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms' &
 pids+=($!)
 
 # The reconcilers: kicked by API writes, resynced every minute.
-$BIN/python manage.py qcluster &
+setsid $BIN/python manage.py qcluster &
 pids+=($!)
 
 wait_for_port "$HOST" "$PORT" "the API"
 # One simulated agent per cluster with agent credentials (the standalone one, and any OSD cluster
 # auto scaling creates through the OCM emulator).
-$BIN/python manage.py fleetshard_agent --all-clusters --api-url "http://$HOST:$PORT" \
+setsid $BIN/python manage.py fleetshard_agent --all-clusters --api-url "http://$HOST:$PORT" \
   --poll-interval 1 --resync-interval 10 &
 pids+=($!)
 

@@ -21,6 +21,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from agents.simulator import AgentOptions, SimulatedAgent, TokenCache
+from bench.common import stop_processes
 from clusters.models import Cluster, ClusterStatus
 from clusters.tasks import reconcile_clusters
 from fleetmanager.api.devtokens import mint_token
@@ -143,7 +144,9 @@ def processes(live_server: Any, sso_emulator: SSOEmulator, tmp_path: Path) -> It
     subprocess.run([*manage, "setup_schedules"], env=env, check=True, capture_output=True)
     logs = [(tmp_path / f"{name}.log").open("wb") for name in ("qcluster", "agent")]
     started = [
-        subprocess.Popen([*manage, "qcluster"], env=env, stdout=logs[0], stderr=subprocess.STDOUT),
+        subprocess.Popen(
+            [*manage, "qcluster"], env=env, stdout=logs[0], stderr=subprocess.STDOUT, start_new_session=True
+        ),
         subprocess.Popen(
             [
                 *manage,
@@ -159,16 +162,11 @@ def processes(live_server: Any, sso_emulator: SSOEmulator, tmp_path: Path) -> It
             env=env,
             stdout=logs[1],
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         ),
     ]
     yield started
-    for process in started:
-        process.terminate()
-    for process in started:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop_processes(started)
     for log in logs:
         log.close()
 
