@@ -118,6 +118,52 @@ def test_a_dry_run_records_the_decision_once_and_creates_nothing(settings: Any, 
     assert not Cluster.objects.exists()
 
 
+SCALE_DOWN = [
+    # (description, region settings, clusters as (max units, used, fields), names of those removed)
+    ("an empty cluster beside one with room goes", {}, [("keeper", 10, 2), ("empty", 10, 0)], ["empty"]),
+    ("removal would trigger a scale-up: it stays", {}, [("keeper", 10, 9), ("empty", 10, 0)], []),
+    (
+        "removal would leave the region under its slack: it stays",
+        {"limit": 40, "min_available_capacity_slack_streaming_units": 5},
+        [("keeper", 10, 6), ("empty", 10, 0)],
+        [],
+    ),
+    (
+        "removal leaves exactly the slack: it goes",
+        {"limit": 40, "min_available_capacity_slack_streaming_units": 5},
+        [("keeper", 10, 5), ("empty", 10, 0)],
+        ["empty"],
+    ),
+    ("two empty clusters beside one with room both go", {}, [("keeper", 10, 2), ("a", 10, 0), ("b", 10, 0)],
+     ["a", "b"]),
+    ("of two empty clusters alone, the newer goes and the older stays", {}, [("older", 10, 0), ("newer", 10, 0)],
+     ["newer"]),
+    ("a cluster holding one Kafka stays", {}, [("busy", 10, 1), ("keeper", 10, 2)], []),
+    ("the empty one goes, not the one holding a Kafka", {}, [("empty", 10, 0), ("busy", 10, 1)], ["empty"]),
+    ("an empty enterprise cluster is not ours to remove", {},
+     [("keeper", 10, 0), ("customer", 10, 0, {"cluster_type": "enterprise", "organization_id": "1"})], []),
+    # The only ready cluster stays while the next one is still being built.
+    ("an empty cluster not ready yet is left alone", {},
+     [("keeper", 10, 0), ("coming", 10, 0, {"status": ClusterStatus.WAITING_FOR_FLEETSHARD})], []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("description", "region", "clusters", "removed"), SCALE_DOWN, ids=[r[0] for r in SCALE_DOWN])
+def test_scale_down_decisions(auto: Any, description: str, region: dict, clusters: list, removed: list) -> None:
+    set_region(auto, standard=region)
+    made = {}
+    for name, max_units, used, *fields in clusters:
+        made[name] = standard_cluster(max_units, used, cluster_id=name, **(fields[0] if fields else {}))
+
+    decisions = scaling.scale_down(lease(scaling.SCALE_DOWN_LEASE))
+
+    assert sorted(d.cluster.cluster_id for d in decisions) == sorted(removed), description
+    for name, cluster in made.items():
+        cluster.refresh_from_db()
+        assert (cluster.status == ClusterStatus.DEPROVISIONING) is (name in removed), name
+    assert all(d.reason and not d.dry_run for d in decisions)
+
+
 def test_an_empty_cluster_goes_when_another_keeps_room(auto: Any) -> None:
     set_region(auto, standard={})
     keeper = standard_cluster(10, 2)
