@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,13 +23,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.integrations.http import (
-    ClientCredentialsToken,
-    IntegrationError,
-    backoff_delay,
-    new_session,
-    request_with_retries,
-)
+from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError
 
 logger = logging.getLogger(__name__)
 
@@ -156,21 +149,18 @@ class AMSClient:
         base = base_url.rstrip("/")
         self._accounts_url = base + ACCOUNTS_MGMT_PATH
         self._authorizations_url = base + AUTHORIZATIONS_PATH
-        self._retries = retries
-        self._backoff_seconds = backoff_seconds
-        self._session = new_session(timeout=timeout)
-        self._token = ClientCredentialsToken(
-            self._session,
+        self._api = AuthorizedAPI(
             token_url=token_url,
             client_id=client_id,
             client_secret=client_secret,
+            timeout=timeout,
             retries=retries,
             backoff_seconds=backoff_seconds,
             error_class=AMSError,
         )
 
     def close(self) -> None:
-        self._session.close()
+        self._api.close()
 
     # --- organisations and quota ----------------------------------------------------------------
 
@@ -238,26 +228,17 @@ class AMSClient:
             cloud_account_id=cloud_account_id,
             cloud_provider_id=cloud_provider_id,
         )
-        for attempt in range(self._retries + 1):
+
+        def existing_authorization() -> ClusterAuthorization | None:
             existing = self.subscription_for_cluster(cluster_id, product_id=product_id)
-            if existing is not None:
-                logger.info("ams: cluster %s already holds subscription %s; reusing it", cluster_id, existing.id)
-                return ClusterAuthorization(allowed=True, subscription_id=existing.id, reused=True)
-            try:
-                return self._authorize(body)
-            except AMSError as error:
-                if not error.retryable or attempt == self._retries:
-                    raise
-                delay = backoff_delay(attempt, self._backoff_seconds)
-                logger.warning(
-                    "ams: reserving for cluster %s failed (%s), retry %d in %.2fs",
-                    cluster_id,
-                    error,
-                    attempt + 1,
-                    delay,
-                )
-                time.sleep(delay)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            if existing is None:
+                return None
+            logger.info("ams: cluster %s already holds subscription %s; reusing it", cluster_id, existing.id)
+            return ClusterAuthorization(allowed=True, subscription_id=existing.id, reused=True)
+
+        return self._api.find_or_create(
+            f"reserving for cluster {cluster_id}", find=existing_authorization, create=lambda: self._authorize(body)
+        )
 
     def subscription_for_cluster(self, cluster_id: str, *, product_id: str | None = None) -> Subscription | None:
         """The cluster's subscription still holding quota (of plan ``product_id`` when given), if any."""
@@ -365,29 +346,11 @@ class AMSClient:
         return collected[:MAX_LIST_ITEMS]
 
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """An API call; a 401 (token revoked or expired early) refetches the token once."""
-        token = self._token.get()
-        response = self._send(method, url, token, **kwargs)
-        if response.status_code == 401:
-            self._token.forget(token)
-            response = self._send(method, url, self._token.get(), **kwargs)
-        return response
-
-    def _send(self, method: str, url: str, token: str, **kwargs: Any) -> requests.Response:
-        return request_with_retries(
-            self._session,
-            method,
-            url,
-            retries=self._retries,
-            backoff_seconds=self._backoff_seconds,
-            error_class=AMSError,
-            headers={"Authorization": f"Bearer {token}"},
-            **kwargs,
-        )
+        return self._api.call(method, url, **kwargs)
 
     def _expect(self, response: requests.Response, *statuses: int) -> None:
         if response.status_code not in statuses:
-            raise AMSError.from_response(response, self._token.redact(_error_detail(response)))
+            raise AMSError.from_response(response, self._api.token.redact(_error_detail(response)))
 
     def _json_object(self, response: requests.Response) -> dict[str, Any]:
         payload = _decode(response)

@@ -13,13 +13,15 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Collection, Iterable
-from typing import Any, Self
+from collections.abc import Callable, Collection, Iterable
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_RETRY_ON: tuple[int, ...] = (502, 503, 504, 500, 429)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -213,6 +215,90 @@ class ClientCredentialsToken:
         if not isinstance(token, str) or not token or not isinstance(expires_in, int | float):
             raise self._error_class(f"POST {url_path(self._token_url)} answered without a usable token", retryable=True)
         return token, float(expires_in)
+
+
+class AuthorizedAPI:
+    """An HTTP API called as one OAuth client: the plumbing the SSO, OCM and AMS clients share.
+
+    ``call`` retries as ``request_with_retries`` does, and answers a 401 (token revoked or
+    expired early) by fetching a new token and sending the call once more.
+    """
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        timeout: float,
+        retries: int,
+        backoff_seconds: float,
+        error_class: type[IntegrationError],
+    ) -> None:
+        self.retries = max(retries, 0)
+        self.backoff_seconds = backoff_seconds
+        self.error_class = error_class
+        self.session = new_session(timeout=timeout)
+        self.token = ClientCredentialsToken(
+            self.session,
+            token_url=token_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            retries=self.retries,
+            backoff_seconds=backoff_seconds,
+            error_class=error_class,
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+    def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        token = self.token.get()
+        response = self._send(method, url, token, **kwargs)
+        if response.status_code == 401:
+            self.token.forget(token)
+            response = self._send(method, url, self.token.get(), **kwargs)
+        return response
+
+    def find_or_create(self, what: str, find: Callable[[], T | None], create: Callable[[], T]) -> T:
+        """``find()``, else ``create()``, retried with backoff; never a second thing for a lost answer.
+
+        A create whose answer is lost (timeout, 5xx from a proxy) may still have landed, so it is
+        not resent as such: every attempt looks first, and only creates what it did not find.
+        """
+        for attempt in range(self.retries + 1):
+            found = find()
+            if found is not None:
+                return found
+            try:
+                return create()
+            except IntegrationError as error:
+                if not error.retryable or attempt == self.retries:
+                    raise
+                delay = backoff_delay(attempt, self.backoff_seconds)
+                logger.warning(
+                    "%s: %s failed (%s), retry %d/%d in %.2fs",
+                    self.error_class.service,
+                    what,
+                    error,
+                    attempt + 1,
+                    self.retries,
+                    delay,
+                )
+                time.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _send(self, method: str, url: str, token: str, **kwargs: Any) -> requests.Response:
+        return request_with_retries(
+            self.session,
+            method,
+            url,
+            retries=self.retries,
+            backoff_seconds=self.backoff_seconds,
+            error_class=self.error_class,
+            headers={"Authorization": f"Bearer {token}"},
+            **kwargs,
+        )
 
 
 def _json_or_none(response: requests.Response) -> Any:

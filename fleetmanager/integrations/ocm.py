@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,13 +26,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.integrations.http import (
-    ClientCredentialsToken,
-    IntegrationError,
-    backoff_delay,
-    new_session,
-    request_with_retries,
-)
+from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError
 
 logger = logging.getLogger(__name__)
 
@@ -149,21 +142,18 @@ class OCMClient:
         backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
     ) -> None:
         self._api_url = base_url.rstrip("/") + API_PATH
-        self._retries = max(retries, 0)
-        self._backoff_seconds = backoff_seconds
-        self._session = new_session(timeout=timeout)
-        self._token = ClientCredentialsToken(
-            self._session,
+        self._api = AuthorizedAPI(
             token_url=token_url,
             client_id=client_id,
             client_secret=client_secret,
-            retries=self._retries,
+            timeout=timeout,
+            retries=retries,
             backoff_seconds=backoff_seconds,
             error_class=OCMError,
         )
 
     def close(self) -> None:
-        self._session.close()
+        self._api.close()
 
     # --- clusters -------------------------------------------------------------------------
 
@@ -190,26 +180,11 @@ class OCMClient:
         """
         body = _cluster_body(spec)
         secrets = _secret_values(spec.cloud_credentials)
-        for attempt in range(self._retries + 1):
-            existing = self.find_cluster_by_name(spec.name)
-            if existing is not None:
-                return existing
-            try:
-                return self._post_cluster(spec.name, body, secrets)
-            except OCMError as error:
-                if not error.retryable or attempt == self._retries:
-                    raise
-                delay = backoff_delay(attempt, self._backoff_seconds)
-                logger.warning(
-                    "ocm: creating cluster %s failed (%s), retry %d/%d in %.2fs",
-                    spec.name,
-                    error,
-                    attempt + 1,
-                    self._retries,
-                    delay,
-                )
-                time.sleep(delay)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return self._api.find_or_create(
+            f"creating cluster {spec.name}",
+            find=lambda: self.find_cluster_by_name(spec.name),
+            create=lambda: self._post_cluster(spec.name, body, secrets),
+        )
 
     def delete_cluster(self, ocm_id: str) -> bool:
         """True when OCM accepted the deletion (the cluster uninstalls for a while); False when it is gone."""
@@ -422,32 +397,14 @@ class OCMClient:
     # --- API plumbing -----------------------------------------------------------------------
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """An API call; a 401 (token revoked or expired early) refetches the token once."""
-        token = self._token.get()
-        response = self._send(method, self._api_url + path, token, **kwargs)
-        if response.status_code == 401:
-            self._token.forget(token)
-            response = self._send(method, self._api_url + path, self._token.get(), **kwargs)
-        return response
-
-    def _send(self, method: str, url: str, token: str, **kwargs: Any) -> requests.Response:
-        return request_with_retries(
-            self._session,
-            method,
-            url,
-            retries=self._retries,
-            backoff_seconds=self._backoff_seconds,
-            error_class=OCMError,
-            headers={"Authorization": f"Bearer {token}"},
-            **kwargs,
-        )
+        return self._api.call(method, self._api_url + path, **kwargs)
 
     def _expect(self, response: requests.Response, status: int, secrets: Sequence[str] = ()) -> None:
         if response.status_code != status:
             raise self._error(response, secrets)
 
     def _error(self, response: requests.Response, secrets: Sequence[str] = ()) -> OCMError:
-        return OCMError.from_response(response, self._token.redact(_error_detail(response), secrets))
+        return OCMError.from_response(response, self._api.token.redact(_error_detail(response), secrets))
 
 
 # --- request bodies -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from fleetmanager.integrations.http import ClientCredentialsToken, IntegrationError, new_session, request_with_retries
+from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError
 
 logger = logging.getLogger(__name__)
 
@@ -63,21 +63,18 @@ class SSOClient:
     ) -> None:
         base = base_url.rstrip("/")
         self._admin_url = f"{base}/admin/realms/{quote(realm, safe='')}"
-        self._retries = retries
-        self._backoff_seconds = backoff_seconds
-        self._session = new_session(timeout=timeout)
-        self._token = ClientCredentialsToken(
-            self._session,
+        self._api = AuthorizedAPI(
             token_url=f"{base}/realms/{quote(realm, safe='')}/protocol/openid-connect/token",
             client_id=client_id,
             client_secret=client_secret,
+            timeout=timeout,
             retries=retries,
             backoff_seconds=backoff_seconds,
             error_class=SSOError,
         )
 
     def close(self) -> None:
-        self._session.close()
+        self._api.close()
 
     # --- service accounts -----------------------------------------------------------------
 
@@ -185,29 +182,11 @@ class SSOClient:
         return existing
 
     def _admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """An admin API call; a 401 (token revoked or expired early) refetches the token once."""
-        token = self._token.get()
-        response = self._send(method, self._admin_url + path, token, **kwargs)
-        if response.status_code == 401:
-            self._token.forget(token)
-            response = self._send(method, self._admin_url + path, self._token.get(), **kwargs)
-        return response
-
-    def _send(self, method: str, url: str, token: str, **kwargs: Any) -> requests.Response:
-        return request_with_retries(
-            self._session,
-            method,
-            url,
-            retries=self._retries,
-            backoff_seconds=self._backoff_seconds,
-            error_class=SSOError,
-            headers={"Authorization": f"Bearer {token}"},
-            **kwargs,
-        )
+        return self._api.call(method, self._admin_url + path, **kwargs)
 
     def _expect(self, response: requests.Response, status: int) -> None:
         if response.status_code != status:
-            raise SSOError.from_response(response, self._token.redact(_error_detail(response)))
+            raise SSOError.from_response(response, self._api.token.redact(_error_detail(response)))
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:
