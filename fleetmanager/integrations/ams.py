@@ -23,7 +23,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError
+from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError, json_object, json_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -353,10 +353,7 @@ class AMSClient:
             raise AMSError.from_response(response, self._api.token.redact(_error_detail(response)))
 
     def _json_object(self, response: requests.Response) -> dict[str, Any]:
-        payload = _decode(response)
-        if not isinstance(payload, dict):
-            raise AMSError.from_response(response, "expected a JSON object")
-        return payload
+        return json_object(response, AMSError)
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -434,21 +431,14 @@ def _reserved_resource_body(resource: ReservedResource) -> dict[str, Any]:
 # --- responses -----------------------------------------------------------------------------------
 
 
-def _decode(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _json_object_or_empty(response: requests.Response) -> dict[str, Any]:
-    payload = _decode(response)
+    payload = json_or_none(response)
     return payload if isinstance(payload, dict) else {}
 
 
 def _items(response: requests.Response) -> list[dict[str, Any]]:
     """The objects of an OCM list (``{"kind": "...List", "page", "size", "total", "items": [...]}``)."""
-    payload = _decode(response)
+    payload = json_or_none(response)
     items = payload.get("items") if isinstance(payload, dict) else None
     if not isinstance(items, list):
         raise AMSError.from_response(response, "expected an OCM list")
@@ -524,7 +514,7 @@ def _authorization(payload: Mapping[str, Any]) -> ClusterAuthorization:
 
 def _error_detail(response: requests.Response) -> str:
     """AMS's own words for a failure (``code``: ``reason``), kept short."""
-    payload = _decode(response)
+    payload = json_or_none(response)
     if not isinstance(payload, dict):
         return ""
     code, reason = _str(payload.get("code")), _str(payload.get("reason"))

@@ -209,7 +209,7 @@ class ClientCredentialsToken:
         )
         if response.status_code != 200:
             raise self._error_class.from_response(response, self.redact(_token_error_detail(response)))
-        payload = _json_or_none(response)
+        payload = json_or_none(response)
         token = payload.get("access_token") if isinstance(payload, dict) else None
         expires_in = payload.get("expires_in") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token or not isinstance(expires_in, int | float):
@@ -301,16 +301,25 @@ class AuthorizedAPI:
         )
 
 
-def _json_or_none(response: requests.Response) -> Any:
+def json_or_none(response: requests.Response) -> Any:
+    """The decoded body, or None when it is not JSON."""
     try:
         return response.json()
     except ValueError:
         return None
 
 
+def json_object(response: requests.Response, error_class: type[IntegrationError]) -> dict[str, Any]:
+    """The body as a JSON object; anything else is the service's fault, raised as ``error_class``."""
+    payload = json_or_none(response)
+    if not isinstance(payload, dict):
+        raise error_class.from_response(response, "expected a JSON object")
+    return payload
+
+
 def _token_error_detail(response: requests.Response) -> str:
     """The token endpoint's own words for a refusal (OAuth's ``error_description``/``error``), kept short."""
-    payload = _json_or_none(response)
+    payload = json_or_none(response)
     if not isinstance(payload, dict):
         return ""
     detail = payload.get("errorMessage") or payload.get("error_description") or payload.get("error") or ""

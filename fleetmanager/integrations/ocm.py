@@ -26,7 +26,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError
+from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError, json_object, json_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -543,13 +543,7 @@ def _items(response: requests.Response) -> list[dict[str, Any]]:
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict):
-        raise OCMError.from_response(response, "expected a JSON object")
-    return payload
+    return json_object(response, OCMError)
 
 
 def _already_exists(response: requests.Response) -> bool:
@@ -559,10 +553,7 @@ def _already_exists(response: requests.Response) -> bool:
 
 def _error_detail(response: requests.Response) -> str:
     """OCM's own words for a failure (``code: reason``), or an OAuth server's, kept short."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return ""
+    payload = json_or_none(response)
     if not isinstance(payload, dict):
         return ""
     reason = payload.get("reason") or payload.get("error_description") or payload.get("error") or ""

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError
+from fleetmanager.integrations.http import AuthorizedAPI, IntegrationError, json_object, json_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -190,25 +190,15 @@ class SSOClient:
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:
-    payload = _decode(response)
-    if not isinstance(payload, dict):
-        raise SSOError.from_response(response, "expected a JSON object")
-    return payload
+    return json_object(response, SSOError)
 
 
 def _json_list(response: requests.Response) -> list[dict[str, Any]]:
     """Client representations; entries without an id or clientId are not clients."""
-    payload = _decode(response)
+    payload = json_or_none(response)
     if not isinstance(payload, list):
         raise SSOError.from_response(response, "expected a JSON array")
     return [rep for rep in payload if isinstance(rep, dict) and isinstance(rep.get("id"), str) and rep.get("clientId")]
-
-
-def _decode(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _new_client(client_id: str, name: str, description: str, attributes: dict[str, str]) -> dict[str, Any]:
@@ -263,7 +253,7 @@ def _parse_time(value: str | None) -> datetime | None:
 
 def _error_detail(response: requests.Response) -> str:
     """Keycloak's own words for a failure (``errorMessage``, ``error``), kept short."""
-    payload = _decode(response)
+    payload = json_or_none(response)
     if not isinstance(payload, dict):
         return ""
     detail = payload.get("errorMessage") or payload.get("error_description") or payload.get("error") or ""
