@@ -23,6 +23,7 @@ from fleetmanager.integrations.ams import (
     reset_ams_client,
 )
 from fleetmanager.integrations.emulators import AMSEmulator, EmulatorServer, SSOEmulator
+from tests.integrations.common import ocm_client_options, retry_table
 
 ORG = "13640203"
 ORG_ID = "1MK6ieFXd0eu1hERdENAPvpbi7x"  # AMS's internal id of ORG
@@ -32,16 +33,7 @@ AUTHORIZE_PATH = "/v1/cluster_authorizations"
 
 
 def make_client(settings: Any, **overrides: Any) -> AMSClient:
-    options: dict[str, Any] = {
-        "base_url": settings.FLEET_OCM_BASE_URL,
-        "token_url": settings.FLEET_OCM_TOKEN_URL,
-        "client_id": settings.FLEET_OCM_CLIENT_ID,
-        "client_secret": settings.FLEET_OCM_CLIENT_SECRET,
-        "timeout": 5.0,
-        "retries": 3,
-        "backoff_seconds": 0.001,
-    }
-    return AMSClient(**{**options, **overrides})
+    return AMSClient(**ocm_client_options(settings, **overrides))
 
 
 @pytest.fixture
@@ -498,16 +490,7 @@ def test_the_emulator_answers_ocm_style_lists_and_errors(seeded: AMSEmulator, se
 # --- retries and failures ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("failures", "status", "retries", "expected_status", "expected_calls"),
-    [
-        pytest.param(2, 503, 3, None, 3, id="two-503s-then-success"),
-        pytest.param(3, 502, 3, None, 4, id="three-502s-then-success"),
-        pytest.param(1, 429, 1, None, 2, id="429-then-success"),
-        pytest.param(5, 503, 3, 503, 4, id="503s-beyond-the-retries"),
-        pytest.param(1, 500, 0, 500, 1, id="no-retries"),
-    ],
-)
+@retry_table
 def test_it_retries_server_errors_and_429(
     seeded: AMSEmulator,
     settings: Any,

@@ -24,6 +24,7 @@ from fleetmanager.integrations.ocm import (
     ocm_client,
     reset_ocm_client,
 )
+from tests.integrations.common import ocm_client_options, retry_table
 
 CLUSTERS = "/v1/clusters"
 TOKEN_PATH = "/realms/redhat-external/protocol/openid-connect/token"
@@ -46,16 +47,7 @@ KAFKA_LABELS = {"bf2.org/kafkaInstanceProfileType": "standard"}
 
 
 def make_client(settings: Any, **overrides: Any) -> OCMClient:
-    options: dict[str, Any] = {
-        "base_url": settings.FLEET_OCM_BASE_URL,
-        "token_url": settings.FLEET_OCM_TOKEN_URL,
-        "client_id": settings.FLEET_OCM_CLIENT_ID,
-        "client_secret": settings.FLEET_OCM_CLIENT_SECRET,
-        "timeout": 5.0,
-        "retries": 3,
-        "backoff_seconds": 0.001,
-    }
-    return OCMClient(**{**options, **overrides})
+    return OCMClient(**ocm_client_options(settings, **overrides))
 
 
 @pytest.fixture
@@ -255,16 +247,7 @@ def test_a_failed_create_post_is_retried_through_the_lookup(
 # --- retries and failures ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("failures", "status", "retries", "expected_status", "expected_calls"),
-    [
-        pytest.param(2, 503, 3, None, 3, id="two-503s-then-success"),
-        pytest.param(3, 502, 3, None, 4, id="three-502s-then-success"),
-        pytest.param(1, 429, 1, None, 2, id="429-then-success"),
-        pytest.param(4, 503, 3, 503, 4, id="503s-beyond-the-retries"),
-        pytest.param(1, 500, 0, 500, 1, id="no-retries"),
-    ],
-)
+@retry_table
 def test_reads_are_retried_on_server_errors(
     ocm_emulator: OCMEmulator,
     settings: Any,

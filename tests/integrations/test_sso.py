@@ -21,6 +21,7 @@ from fleetmanager.integrations.http import (
     request_with_retries,
 )
 from fleetmanager.integrations.sso import ServiceAccount, SSOClient, SSOError, reset_sso_client, sso_client
+from tests.integrations.common import CLIENT_TIMING, retry_table
 
 CLIENTS_PATH = "/admin/realms/rhoas/clients"
 TOKEN_PATH = "/realms/rhoas/protocol/openid-connect/token"
@@ -32,9 +33,7 @@ def make_client(settings: Any, **overrides: Any) -> SSOClient:
         "realm": settings.FLEET_SSO_REALM,
         "client_id": settings.FLEET_SSO_CLIENT_ID,
         "client_secret": settings.FLEET_SSO_CLIENT_SECRET,
-        "timeout": 5.0,
-        "retries": 3,
-        "backoff_seconds": 0.001,
+        **CLIENT_TIMING,
     }
     return SSOClient(**{**options, **overrides})
 
@@ -243,16 +242,7 @@ def test_wrong_credentials_are_a_permanent_error(sso_emulator: SSOEmulator, sett
 # --- retries and failures -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("failures", "status", "retries", "expected_status", "expected_calls"),
-    [
-        pytest.param(2, 503, 3, None, 3, id="two-503s-then-success"),
-        pytest.param(3, 502, 3, None, 4, id="three-502s-then-success"),
-        pytest.param(1, 429, 1, None, 2, id="429-then-success"),
-        pytest.param(5, 503, 3, 503, 4, id="503s-beyond-the-retries"),
-        pytest.param(1, 500, 0, 500, 1, id="no-retries"),
-    ],
-)
+@retry_table
 def test_it_retries_server_errors_and_429(
     sso_emulator: SSOEmulator,
     settings: Any,

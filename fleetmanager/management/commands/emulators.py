@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import logging
-import signal
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from fleetmanager.integrations.emulators import (
+    OCM_MOUNT,
     OCM_PREFIX,
     SSO_PREFIX,
     AMSEmulator,
+    EmulatorServer,
     OCMEmulator,
     SSOEmulator,
     build_server,
 )
+from fleetmanager.management.emulator_command import EmulatorCommand
 
 
-class Command(BaseCommand):
+class Command(EmulatorCommand):
     help = (
         "Serve every emulated external service on one port, with in-memory state, for local runs "
         f"without accounts: MAS-SSO (the Keycloak admin API) at {SSO_PREFIX}, and api.openshift.com at "
@@ -29,9 +31,11 @@ class Command(BaseCommand):
         "Ctrl-C or SIGTERM stops it. Refused in production."
     )
 
+    default_port = 8001
+    name = "Emulators"
+
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (127.0.0.1)")
-        parser.add_argument("--port", type=int, default=8001, help="port to listen on; 0 picks a free one (8001)")
+        super().add_arguments(parser)
         parser.add_argument(
             "--ocm-provision-seconds", type=float, default=3.0, help="how long a new OSD cluster installs (3)"
         )
@@ -42,28 +46,20 @@ class Command(BaseCommand):
             "and enterprise; any user reserving counts as one of its members (13640203; '' for none)",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if settings.PRODUCTION:
-            raise CommandError("the emulators are for development and tests; production talks to the real services")
-        sso = SSOEmulator(client_id=settings.FLEET_SSO_CLIENT_ID, client_secret=settings.FLEET_SSO_CLIENT_SECRET)
+    def make_server(self, options: dict[str, Any]) -> EmulatorServer:
         if options["ocm_provision_seconds"] < 0:
             raise CommandError("--ocm-provision-seconds cannot be negative")
+        sso = SSOEmulator(client_id=settings.FLEET_SSO_CLIENT_ID, client_secret=settings.FLEET_SSO_CLIENT_SECRET)
         ocm = OCMEmulator(provision_seconds=options["ocm_provision_seconds"])
         ams = AMSEmulator()
         if options["demo_org"]:
             ams.seed_demo(options["demo_org"])
-        server = build_server(options["host"], options["port"], sso=sso, ocm=ocm, ams=ams, log_level=logging.INFO)
-        try:
-            server.start()
-        except OSError as exc:
-            raise CommandError(f"cannot listen on {options['host']}:{options['port']}: {exc}") from exc
-        # Handled explicitly: a shell starts background jobs with SIGINT ignored.
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda signum, frame: server.request_stop())
+        return build_server(options["host"], options["port"], sso=sso, ocm=ocm, ams=ams, log_level=logging.INFO)
+
+    def announce(self, server: EmulatorServer, options: dict[str, Any]) -> None:
+        ocm = server.emulator(OCM_MOUNT)
+        assert isinstance(ocm, OCMEmulator)
         self.stdout.write(f"Emulators on {server.url}\n  MAS-SSO: {server.url}{SSO_PREFIX} (realm: any name)")
         self.stdout.write(f"  OCM:     {server.url}{OCM_PREFIX} (clusters ready after {ocm.provision_seconds:g} s)")
         demo = f"; demo quota for organisation {options['demo_org']}" if options["demo_org"] else ""
         self.stdout.write(f"  AMS:     {server.url}{OCM_PREFIX}/api/accounts_mgmt{demo}")
-        self.stdout.write("Stop with Ctrl-C.")
-        server.serve_forever()
-        self.stdout.write("Emulators stopped.")
