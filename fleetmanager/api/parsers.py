@@ -23,10 +23,24 @@ class BoundedJSONParser(JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             # NaN/Infinity are not JSON; Python's decoder would accept them.
-            return json.loads(raw.decode(encoding), parse_constant=_reject_constant)
+            document = json.loads(raw.decode(encoding), parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+        if _has_nul(document):
+            # PostgreSQL cannot store NUL in text or jsonb: refuse it here rather than fail in the database.
+            raise ParseError("NUL characters (\\u0000) are not allowed")
+        return document
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in key or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
