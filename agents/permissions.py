@@ -11,9 +11,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from clusters import selectors as cluster_selectors
-from fleetmanager.api import errors
+from fleetmanager import errors
 from fleetmanager.api.authentication import BearerTokenAuthentication
-from fleetmanager.api.principal import Principal
+from fleetmanager.principal import Principal
 
 logger = logging.getLogger("fleetmanager.agents.auth")
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clusters import services as cluster_services
 from clusters.models import Cluster, ClusterStatus
-from fleetmanager.api import errors
+from fleetmanager import errors
 from fleetmanager.ids import new_xid
 from fleetmanager.kicks import kick
 from kafkas import metrics as kafka_metrics

@@ -121,7 +121,7 @@ def _reconcile_pass_times() -> list[float]:
 
 
 def report() -> None:
-    from fleetmanager.integrations.emulators import SSO_PREFIX, build_server
+    from fleetmanager.emulators import SSO_PREFIX, build_server
 
     server = build_server("127.0.0.1", 0).start()
     with bench_database() as database_url:

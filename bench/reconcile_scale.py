@@ -79,7 +79,7 @@ def _timed(work: Callable[[], object]) -> float:
 
 
 def run() -> dict[str, float]:
-    from fleetmanager.integrations.emulators import SSO_PREFIX, build_server
+    from fleetmanager.emulators import SSO_PREFIX, build_server
 
     server = build_server("127.0.0.1", 0).start()
     with bench_database() as database_url:

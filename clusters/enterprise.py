@@ -17,12 +17,11 @@ from django.db.models import QuerySet
 from clusters import services
 from clusters.models import Cluster, ClusterStatus, ClusterType, ProviderType
 from clusters.providers.common import agent_credentials
-from fleetmanager import locks
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors, locks
 from fleetmanager.integrations.ams import AMSError, ams_client, quote_search_value
 from fleetmanager.integrations.ocm import OCMCluster, OCMError, ocm_client
 from fleetmanager.integrations.sso import SSOError
+from fleetmanager.principal import Principal
 from kafkas import selectors as kafka_selectors
 from kafkas.models import KafkaStatus
 from kafkas.services import CAPACITY_LOCK

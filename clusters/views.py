@@ -21,7 +21,7 @@ from clusters.serializers import (
     EnterpriseClusterRegistrationSerializer,
     EnterpriseClusterSerializer,
 )
-from fleetmanager.api import errors
+from fleetmanager import errors
 from fleetmanager.api.permissions import IsAuthenticatedToken, principal_of
 from fleetmanager.api.schema import ASYNC_PARAMETER, error_responses
 from kafkas import selectors as kafka_selectors

@@ -11,7 +11,7 @@ class FleetManagerConfig(AppConfig):
         # Load and validate the upstream-format configuration files now, so a missing
         # or malformed file stops start-up with a message naming the file and field
         # instead of failing on the first request.
-        import fleetmanager.api.lookups  # noqa: F401  (registers the `like`/`ilike` lookups)
+        import fleetmanager.query.lookups  # noqa: F401  (registers the `like`/`ilike` lookups)
         from fleetmanager.fleetconfig import fleet_config
 
         fleet_config()

@@ -13,7 +13,8 @@ the reconciler processes are merged into the API's `/metrics`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -84,22 +85,38 @@ CLUSTER_OPERATIONS_TOTAL = UpstreamCounter(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class DatabaseGauge:
+    """A gauge with one label, its values read from the database at scrape time by ``read``."""
+
+    name: str
+    documentation: str
+    label: str
+    read: Callable[[], Mapping[str, float]]
+
+
+# Filled by the apps in their AppConfig.ready(): the core knows no app, each app knows its rows.
+_DATABASE_GAUGES: dict[str, DatabaseGauge] = {}
+
+
+def register_database_gauge(gauge: DatabaseGauge) -> None:
+    """Expose ``gauge`` on /metrics (registering the same name again replaces it)."""
+    _DATABASE_GAUGES[gauge.name] = gauge
+
+
 class DatabaseCollector:
     """Gauges read from the database at scrape time, so every replica reports the same truth."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from kafkas.selectors import status_counts
-
-        try:
-            counts = status_counts()
-        except DatabaseError:
-            return  # an unreachable database must not break the scrape of the other metrics
-        family = GaugeMetricFamily(
-            f"{PREFIX}kafka_requests_status_count", "Number of Kafkas in each status", labels=["status"]
-        )
-        for status, count in counts.items():
-            family.add_metric([status], count)
-        yield family
+        for gauge in _DATABASE_GAUGES.values():
+            try:
+                values = gauge.read()
+            except DatabaseError:
+                continue  # an unreachable database must not break the scrape of the other metrics
+            family = GaugeMetricFamily(gauge.name, gauge.documentation, labels=[gauge.label])
+            for label, value in values.items():
+                family.add_metric([label], value)
+            yield family
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "clusters",
     "agents",
     "quota",
+    # Emulated integrations (`manage.py emulators`): development and tests only, never loaded in production.
+    *([] if PRODUCTION else ["fleetmanager.emulators"]),
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fleetmanager.api import errors
+from fleetmanager import errors
 from fleetmanager.fleetconfig import InstanceType, KafkaSize, fleet_config
 from fleetmanager.fleetconfig.quantities import quantity_bytes
 

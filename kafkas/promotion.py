@@ -15,12 +15,11 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from fleetmanager import locks
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors, locks
 from fleetmanager.fleetconfig import fleet_config
 from fleetmanager.integrations.http import IntegrationError
 from fleetmanager.kicks import kick
+from fleetmanager.principal import Principal
 from kafkas import selectors
 from kafkas.models import KafkaRequest, KafkaStatus
 from kafkas.services import CAPACITY_LOCK

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
-from fleetmanager.api import errors
-from fleetmanager.api.ordering import OrderByError, parse_order_by
-from fleetmanager.api.principal import Principal
-from fleetmanager.api.search import SearchError, parse_search
+from fleetmanager import errors
 from fleetmanager.fleetconfig import fleet_config
+from fleetmanager.principal import Principal
+from fleetmanager.query.ordering import OrderByError, parse_order_by
+from fleetmanager.query.search import SearchError, parse_search
 from kafkas.models import BillingModel, KafkaQuerySet, KafkaRequest, KafkaStatus
 
 LIST_CONTEXT = "unable to list kafka requests"

@@ -13,13 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clusters import capacity, placement
-from fleetmanager import locks
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors, locks
 from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, Provider, Region, fleet_config
 from fleetmanager.ids import new_xid
 from fleetmanager.integrations.ams import AMSError, ams_client
 from fleetmanager.kicks import kick
+from fleetmanager.principal import Principal
 from kafkas import selectors
 from kafkas.models import (
     DELETION_STATUSES,

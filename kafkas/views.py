@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fleetmanager.api import errors
+from fleetmanager import errors
 from fleetmanager.api.pagination import list_envelope, page_request, paginate
 from fleetmanager.api.permissions import principal_of
 from fleetmanager.api.schema import ASYNC_PARAMETER, LIST_PARAMETERS, error_responses

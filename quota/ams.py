@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors
 from fleetmanager.fleetconfig import DEVELOPER, BillingModel, InstanceType, KafkaSize, fleet_config
 from fleetmanager.integrations.ams import AMSError, QuotaCost, ReservedResource, ams_client
+from fleetmanager.principal import Principal
 from kafkas.models import KafkaRequest
 from quota.backend import BillingRequest, Reservation
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from fleetmanager.api.principal import Principal
 from fleetmanager.fleetconfig import InstanceType, KafkaSize
+from fleetmanager.principal import Principal
 from kafkas.models import KafkaRequest
 
 

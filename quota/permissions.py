@@ -13,7 +13,7 @@ from django.conf import settings
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from fleetmanager.api import errors
+from fleetmanager import errors
 from fleetmanager.api.permissions import principal_of
 from quota import selectors
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors
 from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, fleet_config
 from fleetmanager.fleetconfig.quota_list import GrantedQuota
+from fleetmanager.principal import Principal
 from kafkas import selectors as kafka_selectors
 from kafkas.models import KafkaRequest
 from quota import selectors

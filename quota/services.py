@@ -12,8 +12,8 @@ import logging
 from django.conf import settings
 from django.db.models import F
 
-from fleetmanager.api.principal import Principal
 from fleetmanager.integrations.http import IntegrationError
+from fleetmanager.principal import Principal
 from kafkas.models import KafkaRequest
 from quota.ams import AMSBackend
 from quota.backend import BillingRequest, QuotaBackend, Reservation

@@ -11,9 +11,9 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors
 from fleetmanager.integrations.ams import AMSError, ams_client
+from fleetmanager.principal import Principal
 
 logger = logging.getLogger("fleetmanager.quota.terms")
 

@@ -14,9 +14,9 @@ from agents.simulator import AgentFleet, AgentOptions, TokenCache
 from clusters.models import Cluster, ClusterStatus, ScalingAction, ScalingDecision
 from clusters.scaling import reconcile_scaling
 from clusters.tasks import reconcile_clusters
-from fleetmanager.api.devtokens import mint_token
+from fleetmanager.devtokens import mint_token
+from fleetmanager.emulators import OCMEmulator
 from fleetmanager.fleetconfig import reset_fleet_config
-from fleetmanager.integrations.emulators import OCMEmulator
 from kafkas.models import KafkaRequest
 from kafkas.tasks import reconcile_kafkas
 from tests.test_end_to_end import Background, User, wait_for

@@ -24,8 +24,8 @@ from agents.simulator import AgentOptions, SimulatedAgent, TokenCache
 from bench.common import stop_processes
 from clusters.models import Cluster, ClusterStatus
 from clusters.tasks import reconcile_clusters
-from fleetmanager.api.devtokens import mint_token
-from fleetmanager.integrations.emulators import SSOEmulator
+from fleetmanager.devtokens import mint_token
+from fleetmanager.emulators import SSOEmulator
 from kafkas.models import KafkaRequest
 from kafkas.tasks import reconcile_kafkas
 from tests.conftest import ORG, worker_env

@@ -16,7 +16,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from fleetmanager.api.jwks import key_store
-from fleetmanager.api.principal import Principal
+from fleetmanager.principal import Principal
 
 REALM = 'Bearer realm="kafkas_mgmt"'
 

@@ -15,9 +15,65 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from fleetmanager.api import errors
+from fleetmanager import errors
 
 logger = logging.getLogger("fleetmanager.api")
+
+# The HTTP status of each catalogue code, as upstream pairs them (errors.go). Only the API
+# layer knows HTTP: domain code raises a code, this table decides what the client sees.
+HTTP_STATUS: dict[int, int] = {
+    errors.FORBIDDEN: 403,
+    errors.MAX_ALLOWED_INSTANCE_REACHED: 403,
+    errors.CONFLICT: 409,
+    errors.NOT_FOUND: 404,
+    errors.VALIDATION: 400,
+    errors.GENERAL: 500,
+    errors.NOT_IMPLEMENTED: 405,
+    errors.UNAUTHORIZED: 403,
+    errors.TERMS_NOT_ACCEPTED: 403,
+    errors.UNAUTHENTICATED: 401,
+    errors.MALFORMED_REQUEST: 400,
+    errors.SERVICE_UNDER_MAINTENANCE: 403,
+    errors.BAD_REQUEST: 400,
+    errors.FAILED_TO_PARSE_SEARCH: 400,
+    errors.TOO_MANY_KAFKA_INSTANCES: 403,
+    25: 410,  # Gone
+    errors.PROVIDER_NOT_SUPPORTED: 400,
+    errors.REGION_NOT_SUPPORTED: 400,
+    errors.MALFORMED_KAFKA_NAME: 400,
+    errors.MINIMUM_FIELD_LENGTH: 400,
+    errors.MAXIMUM_FIELD_LENGTH: 400,
+    errors.DUPLICATE_KAFKA_NAME: 409,
+    errors.FIELD_VALIDATION: 400,
+    38: 400,  # MalformedServiceAccountName
+    39: 400,  # MalformedServiceAccountDesc
+    40: 400,  # MalformedServiceAccountId
+    errors.INSTANCE_TYPE_NOT_SUPPORTED: 400,
+    errors.INSTANCE_PLAN_NOT_SUPPORTED: 400,
+    errors.BILLING_ACCOUNT_INVALID: 400,
+    errors.DUPLICATE_CLUSTER_ID: 409,
+    errors.INVALID_CLUSTER_ID: 400,
+    errors.INVALID_EXTERNAL_CLUSTER_ID: 400,
+    errors.INVALID_DNS_NAME: 400,
+    errors.SYNC_ACTION_NOT_SUPPORTED: 400,
+    errors.FAILED_TO_CREATE_SSO_CLIENT: 500,
+    107: 500,  # FailedToGetSSOClientSecret
+    108: 500,  # FailedToGetSSOClient
+    109: 500,  # FailedToDeleteSSOClient
+    110: 500,  # FailedToCreateServiceAccount
+    111: 500,  # FailedToGetServiceAccount
+    112: 500,  # FailedToDeleteServiceAccount
+    113: 404,  # ServiceAccountNotFound
+    115: 403,  # MaxLimitForServiceAccountsReached
+    errors.INSUFFICIENT_QUOTA: 403,
+    errors.FAILED_TO_CHECK_QUOTA: 500,
+    429: 429,  # TooManyRequests
+    1000: 500,  # UnableToSendErrorResponse
+}
+
+
+def http_status(error: errors.ServiceError) -> int:
+    return HTTP_STATUS[error.code]
 
 
 def operation_id_of(request: Any) -> str | None:
@@ -28,9 +84,12 @@ def operation_id_of(request: Any) -> str | None:
 
 def error_response(error: errors.ServiceError, request: Any = None) -> Response:
     body = error.definition.as_dict(reason=error.reason, operation_id=operation_id_of(request))
-    log = logger.error if error.http_status >= 500 else logger.info
+    status = http_status(error)
+    log = logger.error if status >= 500 else logger.info
     log("%s %s -> %s", getattr(request, "method", "-"), getattr(request, "path", "-"), error)
-    return Response(body, status=error.http_status, headers=error.headers or None)
+    # A 401 tells the client how to authenticate (RFC 6750).
+    headers = {"WWW-Authenticate": 'Bearer realm="kafkas_mgmt"'} if status == 401 else None
+    return Response(body, status=status, headers=headers)
 
 
 def _validation_reason(detail: Any, prefix: str = "") -> str:
@@ -82,12 +141,10 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response:
     error = translate(exc)
     if error.code == errors.GENERAL and not isinstance(exc, errors.ServiceError):
         logger.exception("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
-    if error.code == errors.UNAUTHENTICATED and "WWW-Authenticate" not in error.headers:
-        error.headers["WWW-Authenticate"] = 'Bearer realm="kafkas_mgmt"'
     return error_response(error, request)
 
 
 def json_error(request: HttpRequest, error: errors.ServiceError) -> JsonResponse:
     """The same body for plain Django views (404/500 handlers outside DRF)."""
     body = error.definition.as_dict(reason=error.reason, operation_id=operation_id_of(request))
-    return JsonResponse(body, status=error.http_status)
+    return JsonResponse(body, status=http_status(error))

@@ -19,7 +19,7 @@ from django.conf import settings
 from jwt import PyJWK
 from jwt.exceptions import PyJWKError
 
-from fleetmanager.api import devkeys
+from fleetmanager import devkeys
 
 logger = logging.getLogger("fleetmanager.auth")
 

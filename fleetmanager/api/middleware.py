@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from fleetmanager.api import errors
+from fleetmanager import errors
 from fleetmanager.api.exception_handler import json_error
 from fleetmanager.ids import new_xid
 

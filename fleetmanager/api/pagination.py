@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from fleetmanager.api import errors
+from fleetmanager import errors
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 65500

@@ -13,8 +13,8 @@ from django.conf import settings
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors
+from fleetmanager.principal import Principal
 
 MISSING_TOKEN = "Request doesn't contain the 'Authorization' header"
 

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fleetmanager.api import errors
+from fleetmanager import errors
 from fleetmanager.api.exception_handler import json_error
 from fleetmanager.api.pagination import list_envelope, page_request
 from fleetmanager.api.schema import ErrorListSerializer, ErrorSerializer, VersionMetadataSerializer

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from clusters.models import Cluster, ClusterStatus
-from fleetmanager.api.devtokens import mint_token
+from fleetmanager.devtokens import mint_token
 from kafkas.models import KafkaRequest, KafkaStatus
 from tests.conftest import ORG, Api
 from tests.factories import ClusterFactory, KafkaFactory

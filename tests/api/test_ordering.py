@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fleetmanager.api.ordering import OrderByError, parse_order_by
+from fleetmanager.query.ordering import OrderByError, parse_order_by
 
 FIELDS = {
     "name": "name",

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.db.models import CharField, Q, TextField
 
-from fleetmanager.api.lookups import ILike, Like
-from fleetmanager.api.search import SearchError, parse_search
+from fleetmanager.query.lookups import ILike, Like
+from fleetmanager.query.search import SearchError, parse_search
 
 COLUMNS = {
     "region": "region",

@@ -10,8 +10,8 @@ import pytest
 from agents.services import cluster_status_report
 from clusters import tasks
 from clusters.models import Cluster, ClusterStatus, ClusterType
-from fleetmanager.api.devtokens import mint_token
-from fleetmanager.integrations.emulators import AMSEmulator, OCMEmulator, SSOEmulator
+from fleetmanager.devtokens import mint_token
+from fleetmanager.emulators import AMSEmulator, OCMEmulator, SSOEmulator
 from kafkas.models import KafkaRequest
 from tests.conftest import NO_QUOTA_ORG, ORG, OTHER_ORG, V1, Api
 from tests.factories import ClusterFactory, KafkaFactory

@@ -10,7 +10,7 @@ from clusters import tasks
 from clusters.models import Cluster, ClusterStatus, ClusterType, ProviderType
 from clusters.providers.ocm import OCMProvider, osd_name
 from fleetmanager import leases
-from fleetmanager.integrations.emulators import OCMEmulator, SSOEmulator
+from fleetmanager.emulators import OCMEmulator, SSOEmulator
 from tests.concurrency import race
 from tests.factories import KafkaFactory
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from clusters import services, tasks
 from clusters.models import TRANSITIONS, Cluster, ClusterStatus, ProviderType
 from fleetmanager import leases
-from fleetmanager.integrations.emulators import SSOEmulator
+from fleetmanager.emulators import SSOEmulator
 from tests.factories import ClusterFactory, KafkaFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sso_emulator")]

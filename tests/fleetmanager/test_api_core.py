@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fleetmanager.api import errors
+from fleetmanager import errors
+from fleetmanager.api.exception_handler import HTTP_STATUS
 from tests.conftest import V1, Api
 
 UPSTREAM_CODES = [
@@ -84,7 +85,11 @@ def test_it_serves_one_error_by_id(api: Api, code: int, status: int) -> None:
     body = api.get(f"{V1}/errors/{code}").json()
 
     assert body["code"] == f"KAFKAS-MGMT-{code}"
-    assert errors.CATALOGUE[code].http_status == status
+    assert HTTP_STATUS[code] == status
+
+
+def test_every_catalogue_code_has_an_http_status() -> None:
+    assert set(HTTP_STATUS) == set(errors.CATALOGUE)
 
 
 @pytest.mark.parametrize("error_id", ["abc", "-1", "2", "7.0"])

@@ -14,9 +14,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from fleetmanager.api import devkeys
-from fleetmanager.api.devtokens import mint_token
+from fleetmanager import devkeys
 from fleetmanager.api.jwks import key_store
+from fleetmanager.devtokens import mint_token
 from tests.conftest import ORG, V1, Api
 
 KAFKAS = f"{V1}/kafkas"

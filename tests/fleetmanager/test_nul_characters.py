@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from clusters.models import Cluster
-from fleetmanager.api.devtokens import mint_token
+from fleetmanager.devtokens import mint_token
 from kafkas.models import KafkaRequest, KafkaStatusChange
 from tests.conftest import V1, Api, error_code
 from tests.factories import ClusterFactory, KafkaFactory

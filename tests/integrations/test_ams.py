@@ -10,6 +10,7 @@ import pytest
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
+from fleetmanager.emulators import AMSEmulator, EmulatorServer, SSOEmulator
 from fleetmanager.integrations.ams import (
     AMSClient,
     AMSError,
@@ -22,7 +23,6 @@ from fleetmanager.integrations.ams import (
     quote_search_value,
     reset_ams_client,
 )
-from fleetmanager.integrations.emulators import AMSEmulator, EmulatorServer, SSOEmulator
 from tests.integrations.common import ocm_client_options, retry_table
 
 ORG = "13640203"

@@ -14,7 +14,7 @@ import requests
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
-from fleetmanager.integrations.emulators import OCM_PREFIX, EmulatorServer, OCMEmulator, SSOEmulator
+from fleetmanager.emulators import OCM_PREFIX, EmulatorServer, OCMEmulator, SSOEmulator
 from fleetmanager.integrations.ocm import (
     ClusterSpec,
     ClusterState,

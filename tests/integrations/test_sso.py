@@ -12,7 +12,7 @@ import pytest
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.integrations.emulators import EmulatorServer, SSOEmulator
+from fleetmanager.emulators import EmulatorServer, SSOEmulator
 from fleetmanager.integrations.http import (
     MAX_BACKOFF_SECONDS,
     IntegrationError,

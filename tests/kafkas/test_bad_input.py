@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from fleetmanager.api.devtokens import mint_token
+from fleetmanager.devtokens import mint_token
 from kafkas.models import KafkaRequest, KafkaStatus, KafkaStatusChange
 from tests.conftest import NO_QUOTA_ORG, ORG, OTHER_ORG, V1, Api
 from tests.factories import KafkaFactory

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from fleetmanager.api.devtokens import mint_token
+from fleetmanager.devtokens import mint_token
 from kafkas.models import KafkaRequest
 from tests.concurrency import race
 

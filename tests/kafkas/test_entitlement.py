@@ -9,8 +9,8 @@ import pytest
 import yaml
 from django.utils import timezone
 
+from fleetmanager.emulators import AMSEmulator, SSOEmulator
 from fleetmanager.fleetconfig import reset_fleet_config
-from fleetmanager.integrations.emulators import AMSEmulator, SSOEmulator
 from kafkas import tasks
 from kafkas.models import KafkaRequest, KafkaStatus
 from tests.conftest import ORG

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fleetmanager.integrations.emulators import AMSEmulator, SSOEmulator
+from fleetmanager.emulators import AMSEmulator, SSOEmulator
 from kafkas import tasks
 from kafkas.models import KafkaRequest, KafkaStatus
 from tests.conftest import ORG, OTHER_ORG, V1, Api

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from clusters.models import Cluster
-from fleetmanager.integrations.emulators import SSOEmulator
+from fleetmanager.emulators import SSOEmulator
 from kafkas import tasks
 from kafkas.models import KafkaRequest, KafkaStatus, KafkaStatusChange
 from tests.concurrency import race

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from fleetmanager.integrations.emulators import SSOEmulator
+from fleetmanager.emulators import SSOEmulator
 from kafkas import lifecycle, tasks
 from kafkas.models import KafkaRequest, KafkaStatus, KafkaStatusChange
 from tests.factories import ClusterFactory, KafkaFactory

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fleetmanager.integrations.emulators import AMSEmulator, SSOEmulator
+from fleetmanager.emulators import AMSEmulator, SSOEmulator
 from kafkas import tasks
 from kafkas.models import KafkaRequest, KafkaStatus
 from quota.models import PendingQuotaRelease
@@ -201,7 +201,7 @@ def test_a_marketplace_account_picks_the_marketplace_billing_model(ams: AMSEmula
 def test_concurrent_creates_cannot_pass_the_ams_quota_together(ams: AMSEmulator) -> None:
     from rest_framework.test import APIClient
 
-    from fleetmanager.api.devtokens import mint_token
+    from fleetmanager.devtokens import mint_token
 
     standard_quota(ams, 2)
     token = mint_token(username="alice", org_id=ORG)

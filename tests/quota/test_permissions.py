@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 from pytest_django import Settings
 
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors
+from fleetmanager.principal import Principal
 from quota.permissions import AccessLists
 from tests.quota.factories import AllowedOrganisationFactory, DeniedUserFactory
 

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries, Settings
 
-from fleetmanager.api import errors
-from fleetmanager.api.principal import Principal
+from fleetmanager import errors
 from fleetmanager.fleetconfig import InstanceType, KafkaSize, fleet_config
+from fleetmanager.principal import Principal
 from quota import quota_list as services
 from quota.models import GrantedBillingModel, QuotaOrganisation, QuotaServiceAccount
 from tests.factories import KafkaFactory

@@ -13,7 +13,7 @@ from django.db import connection
 
 from agents.simulator import AgentFleet, AgentOptions, SimulatedAgent, TokenCache
 from clusters.models import Cluster, ClusterStatus
-from fleetmanager.api.devtokens import mint_token
+from fleetmanager.devtokens import mint_token
 
 
 class Command(BaseCommand):

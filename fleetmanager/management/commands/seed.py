@@ -25,15 +25,7 @@ class Command(BaseCommand):
         self._admin_user()
         call_command("setup_schedules", stdout=self.stdout)
         call_command("sync_quota_config", stdout=self.stdout)
-        self._clusters()
-
-    def _clusters(self) -> None:
-        from clusters.models import Cluster
-        from clusters.tasks import reconcile_clusters
-
-        reconcile_clusters()
-        for cluster in Cluster.objects.all():
-            self.stdout.write(f"cluster {cluster.cluster_id}: {cluster.status}")
+        call_command("reconcile_clusters", stdout=self.stdout)
 
     def _admin_user(self) -> None:
         user_model = get_user_model()

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fleetmanager.api.devtokens import mint_token
+from fleetmanager.devtokens import mint_token
 
 
 class Command(BaseCommand):

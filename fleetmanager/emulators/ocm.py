@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fleetmanager.integrations.emulators.server import FaultInjectingEmulator, Query, Reply
+from fleetmanager.emulators.server import FaultInjectingEmulator, Query, Reply
 
 API_PATH = "/api/clusters_mgmt/v1"
 DEFAULT_OPENSHIFT_VERSION = "openshift-v4.11.22"

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
-from fleetmanager.integrations.emulators import (
+from fleetmanager.emulators import (
     OCM_MOUNT,
     OCM_PREFIX,
     SSO_PREFIX,
@@ -18,7 +18,7 @@ from fleetmanager.integrations.emulators import (
     SSOEmulator,
     build_server,
 )
-from fleetmanager.management.emulator_command import EmulatorCommand
+from fleetmanager.emulators.command import EmulatorCommand
 
 
 class Command(EmulatorCommand):

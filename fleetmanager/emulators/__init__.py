@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from fleetmanager.integrations.emulators.ams import AMSEmulator
-from fleetmanager.integrations.emulators.ocm import OCMEmulator
-from fleetmanager.integrations.emulators.server import EmulatorServer, FaultInjectingEmulator
-from fleetmanager.integrations.emulators.sso import SSOEmulator
+from fleetmanager.emulators.ams import AMSEmulator
+from fleetmanager.emulators.ocm import OCMEmulator
+from fleetmanager.emulators.server import EmulatorServer, FaultInjectingEmulator
+from fleetmanager.emulators.sso import SSOEmulator
 
 __all__ = [
     "AMS_AUTHORIZATIONS_MOUNT",

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fleetmanager.integrations.emulators import EmulatorServer
+from fleetmanager.emulators import EmulatorServer
 
 
 class EmulatorCommand(BaseCommand):

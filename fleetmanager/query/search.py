@@ -31,7 +31,7 @@ from functools import reduce
 
 from django.db.models import Q
 
-import fleetmanager.api.lookups  # noqa: F401  (registers the like/ilike lookups used below)
+import fleetmanager.query.lookups  # noqa: F401  (registers the like/ilike lookups used below)
 
 MAXIMUM_JOINS = 10
 

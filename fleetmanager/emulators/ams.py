@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from fleetmanager.integrations.emulators.server import FaultInjectingEmulator, Query, Reply
+from fleetmanager.emulators.server import FaultInjectingEmulator, Query, Reply
 
 ACCOUNTS_MGMT = "/api/accounts_mgmt/v1"  # hrefs are written as AMS writes them, without host
 AUTHORIZATIONS_MOUNT = "/api/authorizations"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from fleetmanager.integrations.emulators.server import FaultInjectingEmulator, Query, Reply, json_error
+from fleetmanager.emulators.server import FaultInjectingEmulator, Query, Reply, json_error
 
 DEFAULT_CLIENT_ID = "fleet-manager"
 DEFAULT_CLIENT_SECRET = "emulator-secret"

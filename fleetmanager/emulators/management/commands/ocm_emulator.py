@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from fleetmanager.integrations.emulators import OCM_MOUNT, OCM_PREFIX, EmulatorServer, OCMEmulator
-from fleetmanager.management.emulator_command import EmulatorCommand
+from fleetmanager.emulators import OCM_MOUNT, OCM_PREFIX, EmulatorServer, OCMEmulator
+from fleetmanager.emulators.command import EmulatorCommand
 
 
 class Command(EmulatorCommand):

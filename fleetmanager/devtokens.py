@@ -10,7 +10,7 @@ import jwt
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.api import devkeys
+from fleetmanager import devkeys
 
 
 def mint_token(

@@ -1,0 +1,1 @@
+"""What list endpoints share below the HTTP layer: the upstream `search` grammar, `orderBy`, SQL patterns."""
