@@ -12,22 +12,29 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from clusters import services as cluster_services
 from clusters.models import Cluster, ClusterStatus
 from fleetmanager import errors
-from fleetmanager.ids import new_xid
-from fleetmanager.kicks import kick
+from fleetmanager.billing import BillingModel
 from kafkas import metrics as kafka_metrics
-from kafkas.lifecycle import FAILED_BY_DATA_PLANE
-from kafkas.models import DELETION_STATUSES, BillingModel, KafkaRequest, KafkaStatus
+from kafkas import selectors as kafka_selectors
+from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus
 from kafkas.services import InvalidTransition, StaleState, kafka_transition
+from kafkas.services.reports import (
+    FAILED_BY_DATA_PLANE,
+    kafka_new_placement_id,
+    kafka_record_versions,
+    kafka_return_to_placement,
+    kafka_store_routes,
+)
 
 logger = logging.getLogger("fleetmanager.agents")
 
 CLUSTER_FULL_MESSAGE = "Cluster has insufficient resources"
+# The actor of the status changes an agent's report causes.
+AGENT = "data plane agent"
 RESERVED_PREFIX = "reserved-"
 UPGRADE_FLAGS = {
     "StrimziUpdating": "strimzi_upgrading",
@@ -60,13 +67,13 @@ def cluster_status_report(*, cluster: Cluster, report: dict[str, Any]) -> None:
     if cluster.status == ClusterStatus.WAITING_FOR_FLEETSHARD:
         _cluster_transition(cluster, ClusterStatus.READY, "agent reports ready", **fields)
     else:
-        Cluster.objects.filter(pk=cluster.pk, status=ClusterStatus.READY).update(updated_at=timezone.now(), **fields)
+        cluster_services.cluster_update(cluster=cluster, **fields)
 
 
 def _cluster_transition(cluster: Cluster, to: str, reason: str, **fields: Any) -> None:
     try:
-        cluster_services.cluster_transition(cluster=cluster, to=to, reason=reason, **fields)
-    except cluster_services.StaleCluster:
+        cluster_services.cluster_transition(cluster=cluster, to=to, reason=reason, actor=AGENT, **fields)
+    except cluster_services.StaleState:
         logger.info("cluster %s changed while its report was applied; the next report retries", cluster.cluster_id)
 
 
@@ -104,9 +111,7 @@ def sort_strimzi_versions(strimzi: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def kafka_status_report(*, cluster: Cluster, report: dict[str, dict[str, Any]]) -> None:
-    kafkas = {
-        k.id: k for k in KafkaRequest.objects.filter(pk__in=[i for i in report if not i.startswith(RESERVED_PREFIX)])
-    }
+    kafkas = kafka_selectors.kafkas_by_id([i for i in report if not i.startswith(RESERVED_PREFIX)])
     for kafka_id, status in report.items():
         if kafka_id.startswith(RESERVED_PREFIX):
             continue
@@ -130,7 +135,7 @@ def _apply_kafka_status(cluster: Cluster, kafka: KafkaRequest, status: dict[str,
     reason, value = ready.get("reason") or "", (ready.get("status") or "").lower()
     if reason == "Suspended":
         if kafka.status == KafkaStatus.SUSPENDING:
-            kafka_transition(kafka=kafka, to=KafkaStatus.SUSPENDED, reason="data plane suspended it")
+            kafka_transition(kafka=kafka, to=KafkaStatus.SUSPENDED, reason="data plane suspended it", actor=AGENT)
     elif value == "true":
         _ready(cluster, kafka, status)
     elif value == "unknown":
@@ -139,13 +144,14 @@ def _apply_kafka_status(cluster: Cluster, kafka: KafkaRequest, status: dict[str,
         _store_routes(cluster, kafka, status.get("routes"))
     elif reason == "Deleted":
         if kafka.status == KafkaStatus.DEPROVISION:
-            kafka_transition(kafka=kafka, to=KafkaStatus.DELETING, reason="data plane deleted it")
+            kafka_transition(kafka=kafka, to=KafkaStatus.DELETING, reason="data plane deleted it", actor=AGENT)
     elif reason == "Error":
         if kafka.status not in DELETION_STATUSES | {KafkaStatus.SUSPENDING, KafkaStatus.SUSPENDED, KafkaStatus.FAILED}:
             kafka_transition(
                 kafka=kafka,
                 to=KafkaStatus.FAILED,
                 reason=ready.get("message") or "",
+                actor=AGENT,
                 failed_reason=FAILED_BY_DATA_PLANE,
             )
             kafka_metrics.operation_failed("create")
@@ -166,6 +172,7 @@ def _ready(cluster: Cluster, kafka: KafkaRequest, status: dict[str, Any]) -> Non
         kafka=kafka,
         to=KafkaStatus.READY,
         reason="data plane reports ready",
+        actor=AGENT,
         admin_api_server_url=status.get("adminServerURI") or "",
         failed_reason="",
     )
@@ -190,13 +197,7 @@ def _store_routes(cluster: Cluster, kafka: KafkaRequest, routes: list[dict[str, 
         prefix = route.get("prefix") or ""
         domain = f"{prefix}-{kafka.bootstrap_server_host}" if prefix else kafka.bootstrap_server_host
         stored.append({"Domain": domain, "Router": router})
-    created = not settings.FLEET_ENABLE_KAFKA_CNAME_REGISTRATION
-    with transaction.atomic():
-        updated = KafkaRequest.objects.filter(pk=kafka.pk, routes__isnull=True).update(
-            routes=stored, routes_created=created, updated_at=timezone.now()
-        )
-    if updated:
-        kafka.routes, kafka.routes_created = stored, created
+    kafka_store_routes(kafka=kafka, routes=stored, created=not settings.FLEET_ENABLE_KAFKA_CNAME_REGISTRATION)
 
 
 def _rejected(kafka: KafkaRequest, message: str) -> None:
@@ -204,21 +205,9 @@ def _rejected(kafka: KafkaRequest, message: str) -> None:
         return
     if message == CLUSTER_FULL_MESSAGE and kafka.desired_kafka_billing_model != BillingModel.ENTERPRISE:
         # Give the Kafka back to placement: the provisioning reconciler finds it another cluster.
-        KafkaRequest.objects.filter(pk=kafka.pk, status=KafkaStatus.PROVISIONING).update(
-            cluster_id="",
-            bootstrap_server_host="",
-            desired_kafka_version="",
-            desired_strimzi_version="",
-            desired_kafka_ibp_version="",
-            next_reconcile_at=None,
-            updated_at=timezone.now(),
-        )
-        kick("kafkas.tasks.reconcile_kafka", kafka.pk)
-        logger.info("kafka %s rejected by full cluster %s; placing it again", kafka.pk, kafka.cluster_id)
+        kafka_return_to_placement(kafka=kafka)
     else:
-        KafkaRequest.objects.filter(pk=kafka.pk, status=KafkaStatus.PROVISIONING).update(
-            placement_id=new_xid(), updated_at=timezone.now()
-        )
+        kafka_new_placement_id(kafka=kafka)
 
 
 def _apply_versions(kafka: KafkaRequest, versions: dict[str, Any], ready: dict[str, Any] | None) -> None:
@@ -237,10 +226,7 @@ def _apply_versions(kafka: KafkaRequest, versions: dict[str, Any], ready: dict[s
         upgrading = reason == flag_reason
         if getattr(kafka, field) != upgrading:
             changes[field] = upgrading
-    if changes:
-        KafkaRequest.objects.filter(pk=kafka.pk).update(updated_at=timezone.now(), **changes)
-        for field, value in changes.items():
-            setattr(kafka, field, value)
+    kafka_record_versions(kafka=kafka, **changes)
 
 
 def _ready_condition(conditions: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents import selectors, services
+from agents import services
 from agents.permissions import IsClusterAgent, QuietBearerAuthentication
 from agents.serializers import (
     AgentConfigSerializer,
@@ -18,6 +18,7 @@ from agents.serializers import (
     ManagedKafkaListSerializer,
 )
 from fleetmanager.api.schema import error_responses
+from kafkas import selectors as kafka_selectors
 
 
 class AgentView(APIView):
@@ -33,7 +34,7 @@ class AgentClusterView(AgentView):
         responses={200: AgentConfigSerializer, **error_responses(400, 404)},
     )
     def get(self, request: Request, id: str) -> Response:
-        return Response(selectors.agent_config(self.cluster))
+        return Response(AgentConfigSerializer(self.cluster).data)
 
 
 class AgentClusterStatusView(AgentView):
@@ -57,7 +58,8 @@ class AgentKafkasView(AgentView):
         responses={200: ManagedKafkaListSerializer, **error_responses(400, 404)},
     )
     def get(self, request: Request, id: str) -> Response:
-        return Response({"kind": "ManagedKafkaList", "items": selectors.managed_kafkas(self.cluster)})
+        kafkas = kafka_selectors.kafkas_on_data_plane(self.cluster.cluster_id)
+        return Response(ManagedKafkaListSerializer(kafkas).data)
 
 
 class AgentKafkaStatusView(AgentView):

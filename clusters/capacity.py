@@ -1,12 +1,114 @@
-"""Region capacity in streaming units (§6.6) and the sizes a region can still take (§1.10)."""
+"""Streaming units: what each cluster and region holds, and whether one more Kafka fits (§6.5, §6.6).
+
+The one owner of capacity counting. Units are counted from a census of Kafkas (how
+many Kafkas of each instance type and size sit on which cluster, or in which region)
+and each size's `capacity_consumed` in the configuration, read at counting time so a
+resized plan applies at once. The kafkas app answers the census: it registers a
+``KafkaCensus`` when Django starts (``kafkas.apps``), so this app never imports kafkas
+and takes plain values only.
+
+Every decision that consumes capacity or quota (a create, a placement, a
+deregistration) holds ``lock()`` while it counts and writes, so two decisions can
+never both take the last units.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from clusters import placement
-from fleetmanager.fleetconfig import InstanceType, KafkaSize, Region
-from kafkas import selectors as kafka_selectors
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+
+from fleetmanager import locks
+from fleetmanager.fleetconfig import InstanceType, KafkaSize, Region, fleet_config
+
+CAPACITY_LOCK = "kafka_capacity"
+
+
+def lock() -> None:
+    """Serialise capacity decisions across processes until the current transaction ends."""
+    locks.lock(CAPACITY_LOCK)
+
+
+@dataclass(frozen=True, slots=True)
+class SizeCount:
+    """``count`` Kafkas of one instance type and size (on ``cluster_id``, when counted per cluster)."""
+
+    instance_type: str
+    size_id: str
+    count: int
+    cluster_id: str = ""
+
+
+class KafkaCensus(Protocol):
+    """Where the Kafkas are, as the kafkas app knows it."""
+
+    def on_clusters(self, cluster_ids: Sequence[str]) -> Iterable[SizeCount]:
+        """Kafkas on these clusters, in any status but deleting (they no longer use the data plane)."""
+
+    def in_region(self, *, cloud_provider: str, region: str, instance_type: str) -> Iterable[SizeCount]:
+        """Kafkas of a region that count against its limit: all but enterprise ones, until soft delete."""
+
+    def units_on_cluster(self, cluster_ref: Any, instance_type: str, units_by_size: Mapping[str, int]) -> QuerySet:
+        """A one-value subquery: Σ units of ``instance_type`` on the cluster whose id is ``cluster_ref``
+        (an ``OuterRef``), a size counting ``units_by_size[size_id]`` and an unknown size one unit."""
+
+
+_census: KafkaCensus | None = None
+
+
+def register_census(census: KafkaCensus) -> None:
+    global _census
+    _census = census
+
+
+def census() -> KafkaCensus:
+    if _census is None:
+        raise ImproperlyConfigured("no Kafka census is registered: is the kafkas app installed?")
+    return _census
+
+
+# --- units --------------------------------------------------------------------------------
+
+
+def units_by_size(instance_type: str) -> dict[str, int]:
+    """Each configured size's units (``capacity_consumed``) for an instance type."""
+    configured = fleet_config().instance_types.get(instance_type)
+    return {size.id: size.capacity_consumed for size in configured.sizes} if configured else {}
+
+
+def size_units(instance_type: str, size_id: str) -> int:
+    """A size removed from the configuration still occupies capacity: it counts as one unit."""
+    return units_by_size(instance_type).get(size_id, 1)
+
+
+def total_units(counts: Iterable[SizeCount]) -> int:
+    return sum(size_units(c.instance_type, c.size_id) * c.count for c in counts)
+
+
+def units_on_clusters(cluster_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Units held on each cluster per instance type (§6.5); clusters holding nothing are absent."""
+    used: dict[str, dict[str, int]] = {}
+    for count in census().on_clusters([c for c in cluster_ids if c]):
+        per_type = used.setdefault(count.cluster_id, {})
+        per_type[count.instance_type] = per_type.get(count.instance_type, 0) + total_units([count])
+    return used
+
+
+def holds_kafkas(cluster_id: str | None) -> bool:
+    return bool(cluster_id and units_on_clusters([cluster_id]))
+
+
+def units_in_region(*, cloud_provider: str, region: str, instance_type: str) -> int:
+    """Units of non-enterprise Kafkas in a region, in any status until soft delete (§6.6)."""
+    return total_units(census().in_region(cloud_provider=cloud_provider, region=region, instance_type=instance_type))
+
+
+def units_on_cluster_subquery(cluster_ref: Any, instance_type: str) -> QuerySet:
+    """Units of ``instance_type`` on each cluster, summed in the database (placement in auto mode)."""
+    return census().units_on_cluster(cluster_ref, instance_type, units_by_size(instance_type))
 
 
 def region_fits(*, cloud_provider: str, region: Region, instance_type: InstanceType, size: KafkaSize) -> bool:
@@ -14,39 +116,5 @@ def region_fits(*, cloud_provider: str, region: Region, instance_type: InstanceT
     limit = region.supported_instance_types[instance_type.id].limit
     if limit is None:
         return True
-    used = kafka_selectors.region_units_used(
-        cloud_provider=cloud_provider, region=region.name, instance_type=instance_type.id
-    )
+    used = units_in_region(cloud_provider=cloud_provider, region=region.name, instance_type=instance_type.id)
     return used + size.capacity_consumed <= limit
-
-
-def size_fits(*, cloud_provider: str, region: Region, instance_type: InstanceType, size: KafkaSize) -> bool:
-    """Within the region limit and, unless auto scaling adds clusters on demand, on some cluster (§1.10)."""
-    if not region_fits(cloud_provider=cloud_provider, region=region, instance_type=instance_type, size=size):
-        return False
-    if settings.FLEET_DATAPLANE_SCALING_TYPE == "auto":
-        return True
-    request = placement.PlacementRequest(
-        cloud_provider=cloud_provider,
-        region=region.name,
-        instance_type=instance_type.id,
-        multi_az=instance_type.multi_az,
-        capacity_consumed=size.capacity_consumed,
-    )
-    return placement.place(request) is not None
-
-
-def available_sizes(*, cloud_provider: str, region: Region, instance_type: InstanceType) -> list[str]:
-    """Every size up to the largest one that still fits, in configuration order."""
-    by_capacity = sorted(instance_type.sizes, key=lambda s: s.capacity_consumed, reverse=True)
-    largest = next(
-        (
-            s
-            for s in by_capacity
-            if size_fits(cloud_provider=cloud_provider, region=region, instance_type=instance_type, size=s)
-        ),
-        None,
-    )
-    if largest is None:
-        return []
-    return [s.id for s in instance_type.sizes if s.capacity_consumed <= largest.capacity_consumed]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from fleetmanager.ids import new_xid
+from fleetmanager.statemachine import StateMachine
 
 
 class ClusterStatus(models.TextChoices):
@@ -33,6 +34,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     C.CLEANUP: frozenset(),
     C.FAILED: frozenset({C.DEPROVISIONING}),
 }
+
+CLUSTER_STATES = StateMachine("cluster", TRANSITIONS)
+
+# Statuses the cluster reconciler takes a step in (clusters.tasks.STEPS has one per status). A
+# failed cluster waits for a person: an SRE deprovisions it.
+RECONCILER_STATUSES = frozenset(set(C) - {C.FAILED})
 
 # Clusters that are, or are becoming, usable (§6.2).
 VALID_STATUSES = frozenset({C.ACCEPTED, C.PROVISIONING, C.PROVISIONED, C.WAITING_FOR_FLEETSHARD, C.READY})
@@ -129,6 +136,30 @@ class Cluster(models.Model):
     @property
     def instance_types(self) -> tuple[str, ...]:
         return tuple(t.strip() for t in self.supported_instance_type.split(",") if t.strip())
+
+
+class ClusterStatusChange(models.Model):
+    """History of every cluster status change, written in the same transaction as the change."""
+
+    # SET_NULL: enterprise clusters are hard-deleted after cleanup; their history stays.
+    cluster = models.ForeignKey(
+        Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="status_changes"
+    )
+    # Kept beside the key so the history still names a cluster whose row is gone.
+    cluster_ref = models.CharField(max_length=64)
+    from_status = models.CharField(max_length=64, blank=True, default="")
+    to_status = models.CharField(max_length=64)
+    reason = models.TextField(blank=True, default="")
+    actor = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "cluster_status_changes"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["cluster", "created_at"], name="cluster_status_changes_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_ref}: {self.from_status or '(new)'} -> {self.to_status}"
 
 
 class ScalingDecision(models.Model):

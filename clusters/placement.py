@@ -1,7 +1,7 @@
-"""Choosing a data-plane cluster for a Kafka (BEHAVIOUR.md §6.5).
+"""Choosing a data-plane cluster for a Kafka (BEHAVIOUR.md §6.5), and the sizes a region can still take (§1.10).
 
-Callers hold the ``kafka_capacity`` lock (fleetmanager.locks) while they choose
-and write the choice, so two placements can never both take a cluster's last
+Callers hold the capacity lock (``clusters.capacity.lock``) while they choose and
+write the choice, so two placements can never both take a cluster's last
 streaming units.
 """
 
@@ -14,9 +14,9 @@ from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, V
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce
 
+from clusters import capacity
 from clusters.models import Cluster, ClusterStatus, ClusterType
-from fleetmanager.fleetconfig import fleet_config
-from kafkas import selectors as kafka_selectors
+from fleetmanager.fleetconfig import InstanceType, KafkaSize, Region, fleet_config
 
 UNLIMITED = -1
 
@@ -57,7 +57,7 @@ def place(request: PlacementRequest) -> Cluster | None:
     clusters = candidates(request)
     if not clusters or mode == "none":
         return clusters[0] if clusters else None
-    used = kafka_selectors.cluster_units_used([c.cluster_id for c in clusters])
+    used = capacity.units_on_clusters([c.cluster_id for c in clusters])
     return next((c for c in clusters if _fits_manual_limit(c, request, used)), None)
 
 
@@ -76,7 +76,7 @@ def _first_with_dynamic_capacity(request: PlacementRequest) -> Cluster | None:
         .annotate(
             max_units=Coalesce(Cast(KeyTextTransform("max_units", type_info), IntegerField()), Value(0)),
             used_units=Coalesce(
-                Subquery(kafka_selectors.units_used_on_cluster(OuterRef("cluster_id"), request.instance_type)),
+                Subquery(capacity.units_on_cluster_subquery(OuterRef("cluster_id"), request.instance_type)),
                 Value(0),
             ),
             reported_remaining=remaining,
@@ -117,8 +117,43 @@ def place_enterprise(
     info = (cluster.dynamic_capacity_info or {}).get(instance_type)
     if info is None:
         return None, f"the cluster does not offer instance type {instance_type}"
-    used = kafka_selectors.cluster_units_used([cluster_id]).get(cluster_id, {}).get(instance_type, 0)
+    used = capacity.units_on_clusters([cluster_id]).get(cluster_id, {}).get(instance_type, 0)
     remaining = int(info.get("max_units") or 0) - used
     if remaining < capacity_consumed:
         return None, f"it has {max(remaining, 0)} streaming units left, {capacity_consumed} needed"
     return cluster, ""
+
+
+# --- what a region can still take (§1.10) ---------------------------------------------------
+
+
+def size_fits(*, cloud_provider: str, region: Region, instance_type: InstanceType, size: KafkaSize) -> bool:
+    """Within the region limit and, unless auto scaling adds clusters on demand, on some cluster."""
+    if not capacity.region_fits(cloud_provider=cloud_provider, region=region, instance_type=instance_type, size=size):
+        return False
+    if settings.FLEET_DATAPLANE_SCALING_TYPE == "auto":
+        return True
+    request = PlacementRequest(
+        cloud_provider=cloud_provider,
+        region=region.name,
+        instance_type=instance_type.id,
+        multi_az=instance_type.multi_az,
+        capacity_consumed=size.capacity_consumed,
+    )
+    return place(request) is not None
+
+
+def available_sizes(*, cloud_provider: str, region: Region, instance_type: InstanceType) -> list[str]:
+    """Every size up to the largest one that still fits, in configuration order."""
+    by_capacity = sorted(instance_type.sizes, key=lambda s: s.capacity_consumed, reverse=True)
+    largest = next(
+        (
+            s
+            for s in by_capacity
+            if size_fits(cloud_provider=cloud_provider, region=region, instance_type=instance_type, size=s)
+        ),
+        None,
+    )
+    if largest is None:
+        return []
+    return [s.id for s in instance_type.sizes if s.capacity_consumed <= largest.capacity_consumed]

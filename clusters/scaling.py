@@ -18,20 +18,18 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from clusters import services
+from clusters import capacity, services
 from clusters.models import (
     BUILDING_STATUSES,
     DELETING_STATUSES,
     Cluster,
     ClusterStatus,
     ClusterType,
-    ProviderType,
     ScalingAction,
     ScalingDecision,
 )
 from fleetmanager import leases, reconcile
-from fleetmanager.fleetconfig import STANDARD, InstanceType, fleet_config
-from kafkas import selectors as kafka_selectors
+from fleetmanager.fleetconfig import InstanceType, fleet_config
 
 logger = logging.getLogger("fleetmanager.clusters.scaling")
 
@@ -77,7 +75,7 @@ def _capacities(
         ).exclude(status=ClusterStatus.FAILED)
         if instance_type in c.instance_types and (exclude is None or c.pk != exclude.pk)
     ]
-    used = kafka_selectors.cluster_units_used([c.cluster_id for c in clusters if c.cluster_id])
+    used = capacity.units_on_clusters([c.cluster_id for c in clusters if c.cluster_id])
     return [
         Capacity(
             cluster=c,
@@ -95,9 +93,7 @@ def scale_up_reason(
     region = fleet_config().providers.get(cloud_provider).region(region_name)
     settings_for_type = region.supported_instance_types[instance_type.id]
     capacities = _capacities(cloud_provider, region_name, instance_type.id, exclude=exclude)
-    used = kafka_selectors.region_units_used(
-        cloud_provider=cloud_provider, region=region_name, instance_type=instance_type.id
-    )
+    used = capacity.units_in_region(cloud_provider=cloud_provider, region=region_name, instance_type=instance_type.id)
     if settings_for_type.limit is not None and used >= settings_for_type.limit:
         return ""  # the region is full by its limit; another cluster would not help
     if exclude is None and any(c.cluster.status in BUILDING_STATUSES for c in capacities):
@@ -137,16 +133,10 @@ def _scale_up(
             return None
         cluster = None
         if not dry_run:
-            cluster = Cluster.objects.create(
-                cloud_provider=cloud_provider,
-                region=region,
-                supported_instance_type=instance_type,
-                multi_az=instance_type == STANDARD,
-                status=ClusterStatus.ACCEPTED,
-                provider_type=ProviderType.OCM,
-                cluster_type=ClusterType.MANAGED,
+            cluster = services.cluster_create_for_scale_up(
+                cloud_provider=cloud_provider, region=region, instance_type=instance_type, reason=reason
             )
-        decision = ScalingDecision.objects.create(
+        decision = services.scaling_decision_record(
             action=ScalingAction.SCALE_UP,
             cloud_provider=cloud_provider,
             region=region,
@@ -167,7 +157,7 @@ def scale_down(lease: leases.Lease) -> list[ScalingDecision]:
         "-created_at"
     )
     for cluster in candidates:
-        if kafka_selectors.cluster_units_used([cluster.cluster_id]):
+        if capacity.holds_kafkas(cluster.cluster_id):
             continue
         reason = _scale_down_reason(cluster)
         if reason:
@@ -199,7 +189,7 @@ def _scale_down(lease: leases.Lease, cluster: Cluster, reason: str) -> ScalingDe
             services.cluster_transition(
                 cluster=cluster, to=ClusterStatus.DEPROVISIONING, reason=f"scale down: {reason}"
             )
-        decision = ScalingDecision.objects.create(
+        decision = services.scaling_decision_record(
             action=ScalingAction.SCALE_DOWN,
             cloud_provider=cluster.cloud_provider,
             region=cluster.region,

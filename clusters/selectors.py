@@ -1,18 +1,20 @@
-"""Reads of data-plane clusters and of the cloud providers and regions they make available."""
+"""Reads of data-plane clusters, of enterprise clusters, and of the cloud providers and regions they offer."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from clusters.capacity import available_sizes
-from clusters.models import DELETING_STATUSES, Cluster
+from clusters.models import DELETING_STATUSES, Cluster, ClusterType
+from clusters.placement import available_sizes
+from fleetmanager import errors
 from fleetmanager.fleetconfig import fleet_config
 from fleetmanager.fleetconfig.providers import DISPLAY_NAMES
+from fleetmanager.principal import Principal
 
 
-def cluster_by_id(cluster_id: str) -> Cluster | None:
+def cluster_by_id(cluster_id: str | None) -> Cluster | None:
     """The live cluster with this (OCM / configured) cluster id."""
     if not cluster_id:
         return None
@@ -23,7 +25,68 @@ def live_clusters() -> QuerySet[Cluster]:
     return Cluster.objects.exclude(status__in=DELETING_STATUSES)
 
 
-def cloud_providers() -> list[dict[str, Any]]:
+def external_id_registered(external_id: str) -> bool:
+    return Cluster.objects.filter(external_id=external_id).exists()
+
+
+def agent_client_id(cluster_id: str) -> str:
+    """The SSO client id the agent of a live cluster authenticates with ("" when it has none yet)."""
+    return Cluster.objects.filter(cluster_id=cluster_id).values_list("client_id", flat=True).first() or ""
+
+
+def clusters_with_agents(statuses: frozenset[str]) -> list[str]:
+    """Ids of the clusters in ``statuses`` whose agent credentials are issued."""
+    return list(Cluster.objects.filter(status__in=statuses).exclude(client_id="").values_list("cluster_id", flat=True))
+
+
+# --- enterprise clusters (§1.13) ----------------------------------------------------------
+
+
+def enterprise_clusters(principal: Principal) -> QuerySet[Cluster]:
+    return Cluster.objects.filter(cluster_type=ClusterType.ENTERPRISE, organization_id=principal.org_id).order_by(
+        "created_at", "id"
+    )
+
+
+def enterprise_cluster(principal: Principal, cluster_id: str) -> Cluster:
+    cluster = enterprise_clusters(principal).filter(cluster_id=cluster_id).first()
+    if cluster is None:
+        raise errors.not_found(f"cluster with id='{cluster_id}' not found")
+    return cluster
+
+
+# --- cloud providers and regions (§1.10) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CloudProvider:
+    id: str
+    display_name: str
+    enabled: bool
+
+    @property
+    def name(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class RegionCapacity:
+    instance_type: str
+    available_sizes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CloudRegion:
+    id: str
+    enabled: bool
+    capacity: list[RegionCapacity] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        return self.id
+
+
+def cloud_providers() -> list[CloudProvider]:
     """Configured providers plus any provider a live cluster runs on.
 
     Upstream lists only providers that have clusters, so a fresh install answers
@@ -34,19 +97,10 @@ def cloud_providers() -> list[dict[str, Any]]:
     for name in live_clusters().order_by("cloud_provider").values_list("cloud_provider", flat=True).distinct():
         if name not in names:
             names.append(name)
-    return [
-        {
-            "kind": "CloudProvider",
-            "id": name,
-            "name": name,
-            "display_name": DISPLAY_NAMES.get(name, name),
-            "enabled": configured.get(name) is not None,
-        }
-        for name in names
-    ]
+    return [CloudProvider(name, DISPLAY_NAMES.get(name, name), configured.get(name) is not None) for name in names]
 
 
-def cloud_regions(provider_id: str) -> list[dict[str, Any]]:
+def cloud_regions(provider_id: str) -> list[CloudRegion]:
     config = fleet_config()
     provider = config.providers.get(provider_id)
     names = [r.name for r in provider.regions] if provider else []
@@ -59,16 +113,16 @@ def cloud_regions(provider_id: str) -> list[dict[str, Any]]:
     return [_region(provider_id, name) for name in names]
 
 
-def _region(provider_id: str, name: str) -> dict[str, Any]:
+def _region(provider_id: str, name: str) -> CloudRegion:
     config = fleet_config()
     provider = config.providers.get(provider_id)
     region = provider.region(name) if provider else None
-    enabled = region is not None and bool(region.supported_instance_types)
+    if region is None or not region.supported_instance_types:
+        return CloudRegion(name, enabled=False)
     capacity = []
-    if enabled:
-        for type_id in region.supported_instance_types:
-            instance_type = config.instance_types.get(type_id)
-            if instance_type is not None:
-                sizes = available_sizes(cloud_provider=provider_id, region=region, instance_type=instance_type)
-                capacity.append({"instance_type": type_id, "available_sizes": sizes})
-    return {"kind": "CloudRegion", "id": name, "display_name": name, "enabled": enabled, "capacity": capacity}
+    for type_id in region.supported_instance_types:
+        instance_type = config.instance_types.get(type_id)
+        if instance_type is not None:
+            sizes = available_sizes(cloud_provider=provider_id, region=region, instance_type=instance_type)
+            capacity.append(RegionCapacity(type_id, sizes))
+    return CloudRegion(name, enabled=True, capacity=capacity)

@@ -15,14 +15,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from clusters import services
-from clusters.models import Cluster, ClusterStatus, ClusterType
+from clusters import capacity, services
+from clusters.models import RECONCILER_STATUSES, Cluster, ClusterStatus, ClusterType
 from clusters.providers import Progress, ProvisioningFailed, provider_for
 from fleetmanager import leases, reconcile
 from fleetmanager.fleetconfig import fleet_config
 from fleetmanager.integrations.http import IntegrationError
 from fleetmanager.metrics import CLUSTER_OPERATIONS_SUCCESS, CLUSTER_OPERATIONS_TOTAL
-from kafkas import selectors as kafka_selectors
 
 logger = logging.getLogger("fleetmanager.clusters.tasks")
 
@@ -48,7 +47,7 @@ def reconcile_clusters(holder: str | None = None) -> None:
     with reconcile.reconcile_pass(CLUSTER_LEASE) as stats:
         if settings.FLEET_DATAPLANE_SCALING_TYPE == "manual":
             sync_configured_clusters(lease)
-        due = Cluster.objects.exclude(status=C.FAILED).filter(reconcile.due()).order_by("created_at", "id")
+        due = Cluster.objects.filter(reconcile.due(), status__in=RECONCILER_STATUSES).order_by("created_at", "id")
         for cluster in due:
             stats.errors += reconcile_cluster(lease, cluster)
             stats.processed += 1
@@ -69,21 +68,21 @@ def reconcile_cluster(lease: leases.Lease, cluster: Cluster) -> int:
                 break
     except leases.LeaseLost:
         raise
-    except (IntegrationError, services.StaleCluster) as exc:
-        delay = reconcile.back_off(Cluster, cluster.pk, cluster.reconcile_failures, str(exc))
+    except (IntegrationError, services.StaleState) as exc:
+        delay = services.cluster_back_off(cluster=cluster, error=str(exc))
         logger.warning("cluster %s (%s): %s; retrying in %s", cluster, cluster.status, exc, delay)
         return 1
     except Exception as exc:
         logger.exception("cluster %s (%s): reconcile failed", cluster, cluster.status)
-        reconcile.back_off(Cluster, cluster.pk, cluster.reconcile_failures, f"{type(exc).__name__}: {exc}")
+        services.cluster_back_off(cluster=cluster, error=f"{type(exc).__name__}: {exc}")
         return 1
     if recovering and cluster.status != C.FAILED:
-        reconcile.release(Cluster, cluster.pk)  # the step worked again: forget the past failures
+        services.cluster_reconciled(cluster=cluster)
     return 0
 
 
 def _step(lease: leases.Lease, cluster: Cluster) -> None:
-    if cluster.status == C.DEPROVISIONING and _holds_kafkas(cluster):
+    if cluster.status == C.DEPROVISIONING and capacity.holds_kafkas(cluster.cluster_id):
         with leases.fenced(lease):
             services.cluster_transition(cluster=cluster, to=C.READY, reason="still holds Kafkas")
         return
@@ -108,10 +107,6 @@ def _step(lease: leases.Lease, cluster: Cluster) -> None:
     elif progress.fields:
         with leases.fenced(lease):
             services.cluster_update(cluster=cluster, **progress.fields)
-
-
-def _holds_kafkas(cluster: Cluster) -> bool:
-    return bool(cluster.cluster_id and kafka_selectors.cluster_units_used([cluster.cluster_id]))
 
 
 def _remove(cluster: Cluster, *, hard: bool) -> None:
@@ -144,7 +139,7 @@ def sync_configured_clusters(lease: leases.Lease) -> None:
         .exclude(status__in=[C.DEPROVISIONING, C.CLEANUP])
     )
     for cluster in unlisted:
-        if not _holds_kafkas(cluster):
+        if not capacity.holds_kafkas(cluster.cluster_id):
             with leases.fenced(lease), transaction.atomic():
                 services.cluster_transition(
                     cluster=cluster, to=C.DEPROVISIONING, reason="removed from the configuration file"

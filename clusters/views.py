@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import perform_import
 from rest_framework.views import APIView
 
-from clusters import enterprise, presenters, selectors
+from clusters import capacity, selectors
 from clusters.serializers import (
     AddonParametersSerializer,
     CloudProviderListSerializer,
@@ -21,20 +21,16 @@ from clusters.serializers import (
     EnterpriseClusterRegistrationSerializer,
     EnterpriseClusterSerializer,
 )
-from fleetmanager import errors
+from clusters.services import registration
+from fleetmanager.api.pagination import single_page
+from fleetmanager.api.params import require_async
 from fleetmanager.api.permissions import IsAuthenticatedToken, principal_of
 from fleetmanager.api.schema import ASYNC_PARAMETER, error_responses
-from kafkas import selectors as kafka_selectors
 
 PAGING = [
     OpenApiParameter("page", str, OpenApiParameter.QUERY, description="Page index (ignored: one page)"),
     OpenApiParameter("size", str, OpenApiParameter.QUERY, description="Items per page (ignored: one page)"),
 ]
-
-
-def _single_page(kind: str, items: list) -> dict:
-    # Upstream ignores page/size here and always answers one page with everything.
-    return {"kind": kind, "page": 1, "size": len(items), "total": len(items), "items": items}
 
 
 class CloudProviderListView(APIView):
@@ -46,7 +42,8 @@ class CloudProviderListView(APIView):
         responses={200: CloudProviderListSerializer, **error_responses(401, 500)},
     )
     def get(self, request: Request) -> Response:
-        return Response(_single_page("CloudProviderList", selectors.cloud_providers()))
+        # Upstream ignores page/size here and always answers one page with everything.
+        return Response(CloudProviderListSerializer(single_page(selectors.cloud_providers())).data)
 
 
 class CloudRegionListView(APIView):
@@ -58,16 +55,7 @@ class CloudRegionListView(APIView):
         responses={200: CloudRegionListSerializer, **error_responses(401, 500)},
     )
     def get(self, request: Request, id: str) -> Response:
-        return Response(_single_page("CloudRegionList", selectors.cloud_regions(id)))
-
-
-class HasEnterpriseQuota(IsAuthenticatedToken):
-    """Any trusted token whose organisation has enterprise quota (upstream skips the issuer and ACL checks)."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        super().has_permission(request, view)
-        enterprise.require_enterprise_quota(principal_of(request))
-        return True
+        return Response(CloudRegionListSerializer(single_page(selectors.cloud_regions(id))).data)
 
 
 @extend_schema_view(
@@ -100,33 +88,36 @@ class HasEnterpriseQuota(IsAuthenticatedToken):
     ),
 )
 class EnterpriseClusterViewSet(viewsets.ViewSet):
-    permission_classes = [HasEnterpriseQuota]
+    # Any trusted token whose organisation has enterprise quota (upstream skips the issuer and ACL
+    # checks). Quota decides who that is; this app does not import it, so settings name the classes.
+    permission_classes = perform_import(settings.ENTERPRISE_API_PERMISSION_CLASSES, "permission_classes")
     lookup_url_kwarg = "id"
     lookup_value_regex = "[^/]+"
 
     def list(self, request: Request) -> Response:
-        clusters = list(enterprise.enterprise_clusters(principal_of(request)))
-        used = kafka_selectors.cluster_units_used([c.cluster_id for c in clusters])
-        items = [presenters.enterprise_cluster(c, used=used) for c in clusters]
-        return Response({"kind": "ClusterList", "page": 1, "size": len(items), "total": len(items), "items": items})
+        clusters = list(selectors.enterprise_clusters(principal_of(request)))
+        used = capacity.units_on_clusters([c.cluster_id for c in clusters])
+        page = single_page(clusters)
+        return Response(EnterpriseClusterListSerializer(page, context={"units_used": used}).data)
 
     def create(self, request: Request) -> Response:
         payload = EnterpriseClusterPayloadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        cluster = enterprise.cluster_register(
-            principal=principal_of(request), registration=enterprise.Registration(**payload.validated_data)
+        cluster = registration.cluster_register(
+            principal=principal_of(request), registration=registration.Registration(**payload.validated_data)
         )
-        return Response(presenters.registration(cluster))
+        return Response(EnterpriseClusterRegistrationSerializer(cluster).data)
 
     def retrieve(self, request: Request, id: str) -> Response:
-        return Response(presenters.enterprise_cluster(enterprise.enterprise_cluster(principal_of(request), id)))
+        return Response(EnterpriseClusterSerializer(selectors.enterprise_cluster(principal_of(request), id)).data)
 
     def destroy(self, request: Request, id: str) -> Response:
-        if request.query_params.get("async") != "true":
-            raise errors.sync_not_supported()
-        enterprise.cluster_deregister(principal=principal_of(request), cluster_id=id)
+        require_async(request)
+        registration.cluster_deregister(principal=principal_of(request), cluster_id=id)
         return Response(status=202)
 
     @action(detail=True, methods=["get"], url_path="addon_parameters")
     def addon_parameters(self, request: Request, id: str) -> Response:
-        return Response(presenters.addon_parameters(enterprise.addon_parameters_cluster(principal_of(request), id)))
+        principal = principal_of(request)
+        registration.require_org_admin(principal)
+        return Response(AddonParametersSerializer(selectors.enterprise_cluster(principal, id)).data)

@@ -10,10 +10,6 @@ the helpers below) and never builds HTTP responses itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-CODE_PREFIX = "KAFKAS-MGMT"
-ERRORS_HREF = "/api/kafkas_mgmt/v1/errors/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,18 +17,6 @@ class ErrorDefinition:
     code: int
     name: str
     reason: str
-
-    def as_dict(self, *, reason: str | None = None, operation_id: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "id": str(self.code),
-            "kind": "Error",
-            "href": f"{ERRORS_HREF}{self.code}",
-            "code": f"{CODE_PREFIX}-{self.code}",
-            "reason": reason or self.reason,
-        }
-        if operation_id:
-            body["operation_id"] = operation_id
-        return body
 
 
 _CATALOGUE = (

@@ -166,6 +166,15 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_TOKEN": None,
 }
 
+# Who may use the enterprise /clusters API (§1.13): any trusted token (upstream skips the issuer and
+# access-list checks) whose organisation has enterprise quota. Quota decides the second; the clusters
+# app does not import the quota app (DESIGN.md), so the classes are named here, as REST_FRAMEWORK
+# names the access lists.
+ENTERPRISE_API_PERMISSION_CLASSES = [
+    "fleetmanager.api.permissions.IsAuthenticatedToken",
+    "quota.permissions.HasEnterpriseQuota",
+]
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kafka Management API",
     "DESCRIPTION": "Kafka Management API is a REST API to manage Kafka instances",

@@ -6,8 +6,12 @@ class KafkasConfig(AppConfig):
     verbose_name = "Kafka instances"
 
     def ready(self) -> None:
+        from clusters import capacity
         from fleetmanager import metrics
         from kafkas import selectors
+
+        # Capacity is counted in the clusters app, which does not import this one: it asks this census.
+        capacity.register_census(selectors.KafkaCensus())
 
         metrics.register_database_gauge(
             metrics.DatabaseGauge(

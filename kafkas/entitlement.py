@@ -21,7 +21,9 @@ from fleetmanager.fleetconfig import fleet_config
 from fleetmanager.integrations.http import IntegrationError
 from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus
 from kafkas.services import StaleState, kafka_transition
+from kafkas.services.progress import kafka_entitlement_ended, kafkas_entitlement_restored
 from quota import services as quota_services
+from quota.backend import Entitlement
 
 logger = logging.getLogger("fleetmanager.kafkas.entitlement")
 
@@ -50,7 +52,7 @@ def reconcile_entitlements(lease: leases.Lease) -> int:
     if not settings.FLEET_ENABLE_INSTANCE_LIMIT_CONTROL:
         # Without limit control every quota-list entitlement is active: one UPDATE, no per-Kafka work.
         with leases.fenced(lease):
-            candidates.filter(quota_type=QUOTA_LIST, expires_at__isnull=False).update(expires_at=None)
+            kafkas_entitlement_restored(rows=candidates.filter(quota_type=QUOTA_LIST))
         candidates = candidates.exclude(quota_type=QUOTA_LIST)
     cache: dict[tuple[str, ...], bool] = {}
     errors = 0
@@ -76,7 +78,7 @@ def reconcile_entitlements(lease: leases.Lease) -> int:
         )
         try:
             if key not in cache:
-                cache[key] = quota_services.backend(kafka.quota_type).entitlement_active(kafka)
+                cache[key] = quota_services.backend(kafka.quota_type).entitlement_active(_entitlement(kafka))
         except IntegrationError as exc:
             logger.warning("kafka %s: entitlement unknown (%s); left as it is", kafka.pk, exc)
             errors += 1
@@ -85,16 +87,24 @@ def reconcile_entitlements(lease: leases.Lease) -> int:
     return errors
 
 
+def _entitlement(kafka: KafkaRequest) -> Entitlement:
+    return Entitlement(
+        owner=kafka.owner,
+        org_id=kafka.organisation_id,
+        instance_type=kafka.instance_type,
+        billing_model=kafka.actual_kafka_billing_model,
+        subscription_id=kafka.subscription_id,
+    )
+
+
 def _apply(lease: leases.Lease, kafka: KafkaRequest, *, active: bool) -> None:
     if active and kafka.expires_at is not None:
         with leases.fenced(lease):
-            KafkaRequest.objects.filter(pk=kafka.pk).update(expires_at=None)
+            kafkas_entitlement_restored(rows=KafkaRequest.objects.filter(pk=kafka.pk))
         logger.info("kafka %s: entitlement active again; no longer expires", kafka.pk)
     elif not active and kafka.expires_at is None:
-        expires = timezone.now() + timedelta(days=_grace_days(kafka))
         with leases.fenced(lease):
-            KafkaRequest.objects.filter(pk=kafka.pk, expires_at__isnull=True).update(expires_at=expires)
-        logger.info("kafka %s: entitlement ended; expires at %s", kafka.pk, expires.isoformat())
+            kafka_entitlement_ended(kafka=kafka, grace=timedelta(days=_grace_days(kafka)))
 
 
 def suspend_within_grace(lease: leases.Lease) -> int:

@@ -3,7 +3,8 @@
 Each step reads the row, calls external services outside any transaction (they
 are idempotent: deterministic names, check-then-create), and ends with one
 compare-and-set transition. A step that cannot finish yet raises ``RetryLater``
-so the caller pushes the row's next attempt back.
+so the caller pushes the row's next attempt back. Steps decide; ``kafkas.services``
+writes.
 """
 
 from __future__ import annotations
@@ -16,25 +17,25 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from clusters import placement
+from clusters import capacity, placement
 from clusters import selectors as cluster_selectors
 from clusters.models import Cluster
-from fleetmanager import locks
 from fleetmanager.fleetconfig import KafkaSize, fleet_config
 from fleetmanager.ids import new_xid
 from fleetmanager.integrations.http import IntegrationError
 from fleetmanager.integrations.sso import SSOError, sso_client
 from kafkas import metrics
 from kafkas.models import KafkaRequest, KafkaStatus
-from kafkas.services import CAPACITY_LOCK, kafka_transition
+from kafkas.services import kafka_transition
+from kafkas.services.progress import kafka_assign_cluster, kafka_prepare_on_new_cluster, kafka_soft_delete
 from quota import services as quota_services
+from quota.backend import Reservation
 
 logger = logging.getLogger("fleetmanager.kafkas.lifecycle")
 
 PLACEMENT_TIMEOUT = timedelta(hours=1)
 STRIMZI_VERSION_TIMEOUT = timedelta(minutes=5)
 PREPARING_TIMEOUT = timedelta(minutes=5)
-FAILED_BY_DATA_PLANE = "Kafka reported as failed from the data plane"
 
 
 class RetryLater(Exception):
@@ -85,17 +86,9 @@ def place(kafka: KafkaRequest) -> bool:
         capacity_consumed=size.capacity_consumed if size else 1,
     )
     with transaction.atomic():
-        locks.lock(CAPACITY_LOCK)
+        capacity.lock()
         cluster = placement.place(request)
-        if cluster is None:
-            return False
-        placed = KafkaRequest.objects.filter(pk=kafka.pk, status=kafka.status, cluster_id="").update(
-            cluster_id=cluster.cluster_id, updated_at=timezone.now()
-        )
-    if placed:
-        kafka.cluster_id = cluster.cluster_id
-        logger.info("kafka %s placed on cluster %s", kafka.pk, cluster.cluster_id)
-    return bool(placed)
+        return cluster is not None and kafka_assign_cluster(kafka=kafka, cluster_id=cluster.cluster_id)
 
 
 # --- preparing -> provisioning -----------------------------------------------------------
@@ -160,8 +153,8 @@ def bootstrap_host(kafka: KafkaRequest, cluster: Cluster) -> str:
 # --- provisioning (re-placement after "cluster full") ------------------------------------
 
 
-def replace(kafka: KafkaRequest) -> None:
-    """A provisioning Kafka the agent rejected for lack of room: place it again and re-prepare fields."""
+def place_again(kafka: KafkaRequest) -> None:
+    """A provisioning Kafka a full cluster gave back: place it on another cluster and re-prepare its fields."""
     if kafka.cluster_id:
         return
     if not place(kafka):
@@ -173,20 +166,20 @@ def replace(kafka: KafkaRequest) -> None:
     strimzi = placement.latest_strimzi(cluster) if cluster else None
     if cluster is None or strimzi is None:
         raise RetryLater(f"cluster {kafka.cluster_id} is not ready for Kafkas yet")
-    KafkaRequest.objects.filter(pk=kafka.pk, status=KafkaStatus.PROVISIONING, cluster_id=kafka.cluster_id).update(
+    kafka_prepare_on_new_cluster(
+        kafka=kafka,
         bootstrap_server_host=bootstrap_host(kafka, cluster),
         placement_id=new_xid(),
         desired_strimzi_version=strimzi["version"],
         desired_kafka_version=_latest(strimzi.get("kafkaVersions")),
         desired_kafka_ibp_version=_latest(strimzi.get("kafkaIbpVersions")),
-        updated_at=timezone.now(),
     )
 
 
 # --- deprovision / deleting -> soft-deleted ----------------------------------------------
 
 
-def delete(kafka: KafkaRequest) -> None:
+def finish_deletion(kafka: KafkaRequest) -> None:
     """Remove what the Kafka owns outside the database, then soft-delete the row (§4.5).
 
     Runs for rows in ``deleting``, and for rows in ``deprovision`` that never reached
@@ -194,8 +187,10 @@ def delete(kafka: KafkaRequest) -> None:
     """
     if kafka.status == KafkaStatus.DEPROVISION and kafka.bootstrap_server_host:
         return
+    held = Reservation(billing_model=kafka.actual_kafka_billing_model, subscription_id=kafka.subscription_id)
     try:
-        quota_services.release(kafka)  # AMS: the subscription goes; quota-list: nothing to do
+        # AMS: the subscription goes; quota-list: nothing to do.
+        quota_services.release(quota_type=kafka.quota_type, reservation=held)
     except IntegrationError as exc:
         raise RetryLater(f"releasing the quota: {exc}") from exc
     if kafka.canary_service_account_client_id:
@@ -203,11 +198,8 @@ def delete(kafka: KafkaRequest) -> None:
             sso_client().delete_service_account(kafka.canary_service_account_client_id)
         except SSOError as exc:
             raise RetryLater(f"deleting the canary service account: {exc}") from exc
-    now = timezone.now()
-    deleted = KafkaRequest.objects.filter(pk=kafka.pk, status=kafka.status).update(deleted_at=now, updated_at=now)
-    if deleted:
+    if kafka_soft_delete(kafka=kafka):
         metrics.operation_succeeded("delete")
-        logger.info("kafka %s deleted", kafka.pk)
 
 
 # --- helpers ---------------------------------------------------------------------------

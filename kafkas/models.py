@@ -1,8 +1,9 @@
 """Kafka requests: the row upstream calls `kafka_requests`, its statuses and transitions.
 
-Only ``kafkas.services.kafka_transition`` assigns ``status``: every change is a
-compare-and-set on the old status through ``TRANSITIONS``, so a stale worker's
-write fails instead of corrupting state.
+Only ``kafkas.services`` writes these rows. It changes ``status`` through
+``KAFKA_STATES`` and ``promotion_status`` through ``PROMOTION_STATES``: each change is
+a compare-and-set on the old value, so a stale worker's write fails instead of
+corrupting state.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from fleetmanager.ids import new_xid
+from fleetmanager.statemachine import StateMachine
 
 
 class KafkaStatus(models.TextChoices):
@@ -43,21 +45,59 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DELETING: frozenset(),
 }
 
+KAFKA_STATES = StateMachine("kafka", TRANSITIONS)
+
 # Rows on their way out: user-facing updates leave them alone.
 DELETION_STATUSES = frozenset({S.DEPROVISION, S.DELETING})
 # Rows the data plane is asked to run (ManagedKafka CRs served to the agent).
 DATA_PLANE_STATUSES = frozenset(
     {S.PROVISIONING, S.DEPROVISION, S.READY, S.FAILED, S.SUSPENDED, S.SUSPENDING, S.RESUMING}
 )
-# Rows a reconciler still has to move somewhere.
-IN_FLIGHT_STATUSES = frozenset({S.ACCEPTED, S.PREPARING, S.PROVISIONING, S.DEPROVISION, S.DELETING})
+
+# Which rows a reconciler step has work for (kafkas.tasks.STEPS has one step per key): the
+# status, and the fields that must hold for that status. Elsewhere the data plane moves the
+# row on (the agent reports ready, deleted, suspended), or a person has to act (failed).
+RECONCILER_WORK: dict[str, dict[str, str]] = {
+    S.ACCEPTED: {},
+    S.PREPARING: {},
+    # Only when a full cluster gave it back to placement (no cluster any more).
+    S.PROVISIONING: {"cluster_id": ""},
+    # Only when it never reached a data plane; otherwise the agent reports it Deleted first.
+    S.DEPROVISION: {"bootstrap_server_host": ""},
+    S.DELETING: {},
+}
+NEEDS_RECONCILER = Q(pk__in=[])
+for _status, _fields in RECONCILER_WORK.items():
+    NEEDS_RECONCILER |= Q(status=_status, **_fields)
 
 
-class BillingModel(models.TextChoices):
-    STANDARD = "standard"
-    MARKETPLACE = "marketplace"
-    EVAL = "eval"
-    ENTERPRISE = "enterprise"
+def needs_reconciler(kafka: KafkaRequest) -> bool:
+    """Whether a reconciler step has work for the row as it is in memory (the same rule as NEEDS_RECONCILER)."""
+    fields = RECONCILER_WORK.get(kafka.status)
+    return fields is not None and all(getattr(kafka, name) == value for name, value in fields.items())
+
+
+class PromotionStatus(models.TextChoices):
+    """Where a promotion of an evaluation Kafka to a paid billing model stands (§1.8, §4.7)."""
+
+    NONE = "", "not promoting"
+    PROMOTING = "promoting"
+    FAILED = "failed"
+
+
+P = PromotionStatus
+
+PROMOTION_TRANSITIONS: dict[str, frozenset[str]] = {
+    P.NONE: frozenset({P.PROMOTING}),
+    # Done (back to none: the Kafka runs under its new billing model), or refused for good.
+    P.PROMOTING: frozenset({P.NONE, P.FAILED}),
+    # A person may ask again after a failure.
+    P.FAILED: frozenset({P.PROMOTING}),
+}
+
+PROMOTION_STATES = StateMachine("promotion", PROMOTION_TRANSITIONS, field="promotion_status")
+# Kafkas that may be promoted: running, or suspended on the way to their entitlement's end.
+PROMOTABLE_STATUSES = frozenset({S.READY, S.SUSPENDED, S.RESUMING})
 
 
 class KafkaQuerySet(models.QuerySet["KafkaRequest"]):
@@ -111,7 +151,7 @@ class KafkaRequest(models.Model):
     desired_kafka_billing_model = models.CharField(max_length=32, blank=True, default="")
     billing_cloud_account_id = models.CharField(max_length=255, blank=True, default="")
     marketplace = models.CharField(max_length=32, blank=True, default="")
-    promotion_status = models.CharField(max_length=32, blank=True, default="")
+    promotion_status = models.CharField(max_length=32, choices=PromotionStatus.choices, blank=True, default=P.NONE)
     promotion_details = models.TextField(blank=True, default="")
 
     # Endpoints and routes

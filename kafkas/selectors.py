@@ -1,18 +1,20 @@
-"""Reads of Kafka requests: tenant visibility, listing with search, capacity sums."""
+"""Reads of Kafka requests: tenant visibility, listing with search, and the counts quota and capacity use."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
+from clusters import capacity
+from clusters.capacity import SizeCount
 from fleetmanager import errors
-from fleetmanager.fleetconfig import fleet_config
+from fleetmanager.billing import BillingModel
 from fleetmanager.principal import Principal
 from fleetmanager.query.ordering import OrderByError, parse_order_by
 from fleetmanager.query.search import SearchError, parse_search
-from kafkas.models import BillingModel, KafkaQuerySet, KafkaRequest, KafkaStatus
+from kafkas.models import DATA_PLANE_STATUSES, KafkaQuerySet, KafkaRequest, KafkaStatus
 
 LIST_CONTEXT = "unable to list kafka requests"
 
@@ -88,18 +90,6 @@ def developer_instance_count(*, org_id: str, owner: str) -> int:
     return KafkaRequest.objects.filter(organisation_id=org_id, owner=owner, instance_type="developer").count()
 
 
-def _units(rows: Iterable[dict]) -> int:
-    """Σ capacityConsumed over grouped (instance_type, size_id, n) rows, sizes from config."""
-    types = fleet_config().instance_types
-    total = 0
-    for row in rows:
-        instance_type = types.get(row["instance_type"])
-        size = instance_type.size(row["size_id"]) if instance_type else None
-        # A size removed from the config still occupies capacity; count it as one unit.
-        total += (size.capacity_consumed if size else 1) * row["n"]
-    return total
-
-
 def streaming_units_used(
     *,
     instance_type: str,
@@ -108,7 +98,10 @@ def streaming_units_used(
     owner: str | None = None,
     exclude_kafka_id: str = "",
 ) -> int:
-    """Units held by an org or owner for one instance type and billing model (actual or desired)."""
+    """Units held by an org or owner for one instance type and billing model (actual or desired).
+
+    The quota list's ``UsageCounter`` (``quota.backend``): what counts against a quota limit.
+    """
     rows = KafkaRequest.objects.filter(instance_type=instance_type).filter(
         Q(actual_kafka_billing_model=billing_model) | Q(desired_kafka_billing_model=billing_model)
     )
@@ -118,60 +111,48 @@ def streaming_units_used(
         rows = rows.filter(organisation_id=org_id)
     if owner is not None:
         rows = rows.filter(owner=owner)
-    return _units(rows.values("instance_type", "size_id").annotate(n=Count("id")))
+    return capacity.total_units(_size_counts(rows))
 
 
-def kafkas_on_cluster(cluster_id: str) -> KafkaQuerySet:
-    return KafkaRequest.objects.filter(cluster_id=cluster_id)
+def _size_counts(rows: QuerySet[KafkaRequest], *by: str) -> list[SizeCount]:
+    grouped = rows.values("instance_type", "size_id", *by).annotate(n=Count("id")).order_by()
+    return [
+        SizeCount(row["instance_type"], row["size_id"], row["n"], cluster_id=row.get("cluster_id", ""))
+        for row in grouped
+    ]
 
 
-def units_used_on_cluster(cluster_id: Any, instance_type: str) -> QuerySet:
-    """A one-value subquery: units of ``instance_type`` on the cluster (any status but deleting).
+class KafkaCensus:
+    """Where the Kafkas are, for capacity counting in the clusters app (``clusters.capacity.KafkaCensus``).
 
-    Sizes' units come from the configuration, written into the SQL as a CASE, so the
-    sum runs in the database.
+    Registered when Django starts (``kafkas.apps``).
     """
-    sizes = fleet_config().instance_types.get(instance_type)
-    units = Case(
-        *[When(size_id=size.id, then=Value(size.capacity_consumed)) for size in (sizes.sizes if sizes else ())],
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return (
-        KafkaRequest.objects.filter(cluster_id=cluster_id, instance_type=instance_type)
-        .exclude(status=KafkaStatus.DELETING)
-        .order_by()
-        .values("cluster_id")
-        .annotate(total=Sum(units))
-        .values("total")
-    )
 
+    def on_clusters(self, cluster_ids: Sequence[str]) -> list[SizeCount]:
+        rows = KafkaRequest.objects.filter(cluster_id__in=cluster_ids).exclude(status=KafkaStatus.DELETING)
+        return _size_counts(rows, "cluster_id")
 
-def cluster_units_used(cluster_ids: list[str]) -> dict[str, dict[str, int]]:
-    """Units held on each cluster per instance type, by Kafkas in any status but deleting (§6.5)."""
-    rows = (
-        KafkaRequest.objects.filter(cluster_id__in=cluster_ids)
-        .exclude(status=KafkaStatus.DELETING)
-        .values("cluster_id", "instance_type", "size_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    used: dict[str, dict[str, int]] = {}
-    for row in rows:
-        per_type = used.setdefault(row["cluster_id"], {})
-        per_type[row["instance_type"]] = per_type.get(row["instance_type"], 0) + _units([row])
-    return used
+    def in_region(self, *, cloud_provider: str, region: str, instance_type: str) -> list[SizeCount]:
+        rows = KafkaRequest.objects.filter(
+            cloud_provider=cloud_provider, region=region, instance_type=instance_type
+        ).exclude(desired_kafka_billing_model=BillingModel.ENTERPRISE)
+        return _size_counts(rows)
 
-
-def region_units_used(*, cloud_provider: str, region: str, instance_type: str) -> int:
-    """Units of non-enterprise Kafkas in a region, in any status until soft delete (§6.6)."""
-    rows = (
-        KafkaRequest.objects.filter(cloud_provider=cloud_provider, region=region, instance_type=instance_type)
-        .exclude(desired_kafka_billing_model=BillingModel.ENTERPRISE)
-        .values("instance_type", "size_id")
-        .annotate(n=Count("id"))
-    )
-    return _units(rows)
+    def units_on_cluster(self, cluster_ref: Any, instance_type: str, units_by_size: Mapping[str, int]) -> QuerySet:
+        # Sizes' units are written into the SQL as a CASE, so the sum runs in the database.
+        units = Case(
+            *[When(size_id=size_id, then=Value(units)) for size_id, units in units_by_size.items()],
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return (
+            KafkaRequest.objects.filter(cluster_id=cluster_ref, instance_type=instance_type)
+            .exclude(status=KafkaStatus.DELETING)
+            .order_by()
+            .values("cluster_id")
+            .annotate(total=Sum(units))
+            .values("total")
+        )
 
 
 def status_counts() -> dict[str, int]:
@@ -179,3 +160,17 @@ def status_counts() -> dict[str, int]:
     for row in KafkaRequest.objects.values("status").annotate(n=Count("id")).order_by():
         counts[row["status"]] = row["n"]
     return counts
+
+
+def kafkas_by_id(kafka_ids: Sequence[str]) -> dict[str, KafkaRequest]:
+    """Live Kafkas with these ids (unknown or deleted ids are absent)."""
+    return {kafka.id: kafka for kafka in KafkaRequest.objects.filter(pk__in=kafka_ids)}
+
+
+def kafkas_on_data_plane(cluster_id: str) -> KafkaQuerySet:
+    """A cluster's Kafkas its agent must run or remove: prepared (a bootstrap host) and in a data-plane status."""
+    return (
+        KafkaRequest.objects.filter(cluster_id=cluster_id, status__in=DATA_PLANE_STATUSES)
+        .exclude(bootstrap_server_host="")
+        .order_by("created_at", "id")
+    )

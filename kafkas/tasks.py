@@ -11,38 +11,41 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from fleetmanager import leases, reconcile
 from kafkas import entitlement, lifecycle, promotion
-from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus
+from kafkas.models import (
+    DELETION_STATUSES,
+    NEEDS_RECONCILER,
+    PROMOTABLE_STATUSES,
+    KafkaRequest,
+    KafkaStatus,
+    PromotionStatus,
+)
 from kafkas.services import StaleState, kafka_deprovision
+from kafkas.services.progress import kafka_back_off, kafka_reconciled, kafkas_claim
 from quota import selectors as quota_selectors
 from quota import services as quota_services
-from quota.sync import quota_sync_from_config
+from quota.services.sync import quota_sync_from_config
 
 logger = logging.getLogger("fleetmanager.kafkas.tasks")
 
 GENERAL_LEASE = "general_kafka_worker"
 PASS_TIME_BUDGET_SECONDS = 50  # below the task timeout; the next pass continues
 
+# One step per status of RECONCILER_WORK (kafkas.models), which says which rows each has work for.
 STEPS: dict[str, Callable[[KafkaRequest], None]] = {
     KafkaStatus.ACCEPTED: lifecycle.accept,
     KafkaStatus.PREPARING: lifecycle.prepare,
-    KafkaStatus.PROVISIONING: lifecycle.replace,
-    KafkaStatus.DEPROVISION: lifecycle.delete,
-    KafkaStatus.DELETING: lifecycle.delete,
+    KafkaStatus.PROVISIONING: lifecycle.place_again,
+    KafkaStatus.DEPROVISION: lifecycle.finish_deletion,
+    KafkaStatus.DELETING: lifecycle.finish_deletion,
 }
-
-# Rows a step has work for. Deprovisioned rows that reached a data plane wait for the agent.
-NEEDS_WORK = (
-    Q(status__in=[KafkaStatus.ACCEPTED, KafkaStatus.PREPARING, KafkaStatus.DELETING])
-    | Q(status=KafkaStatus.PROVISIONING, cluster_id="")
-    | Q(status=KafkaStatus.DEPROVISION, bootstrap_server_host="")
-)
 
 
 def reconcile_kafka(kafka_id: str) -> None:
@@ -68,14 +71,14 @@ def reconcile_kafkas() -> None:
     reconcile_general()
 
 
-PROMOTING = Q(promotion_status=promotion.PROMOTING, status__in=promotion.PROMOTABLE_STATUSES)
+PROMOTING = Q(promotion_status=PromotionStatus.PROMOTING, status__in=PROMOTABLE_STATUSES)
 
 
 def reconcile_promotion(kafka_id: str) -> None:
     """Finish one promotion now (kicked by POST /promote)."""
     with reconcile.reconcile_pass("promoting_kafka") as stats:
-        for pk in reconcile.claim(
-            KafkaRequest.objects.filter(PROMOTING, pk=kafka_id), limit=1, claim_for=_claim_time()
+        for pk in kafkas_claim(
+            rows=KafkaRequest.objects.filter(PROMOTING, pk=kafka_id), limit=1, claim_for=_claim_time()
         ):
             stats.errors += _process(pk, step=promotion.promote)
 
@@ -83,19 +86,17 @@ def reconcile_promotion(kafka_id: str) -> None:
 def reconcile_promotions() -> None:
     """Every promotion in progress (the periodic resync; a failed promotion waits for a person)."""
     with reconcile.reconcile_pass("promoting_kafka") as stats:
-        for pk in reconcile.claim(
-            KafkaRequest.objects.filter(PROMOTING), limit=settings.FLEET_RECONCILE_BATCH_SIZE, claim_for=_claim_time()
-        ):
+        rows = KafkaRequest.objects.filter(PROMOTING)
+        for pk in kafkas_claim(rows=rows, limit=settings.FLEET_RECONCILE_BATCH_SIZE, claim_for=_claim_time()):
             stats.errors += _process(pk, step=promotion.promote)
 
 
-def _claim_time() -> timezone.timedelta:
-    return timezone.timedelta(seconds=settings.FLEET_CLAIM_SECONDS)
+def _claim_time() -> timedelta:
+    return timedelta(seconds=settings.FLEET_CLAIM_SECONDS)
 
 
-def _claim(queryset: object, *, limit: int) -> list[str]:
-    claim_for = timezone.timedelta(seconds=settings.FLEET_CLAIM_SECONDS)
-    return reconcile.claim(queryset.filter(NEEDS_WORK), limit=limit, claim_for=claim_for)
+def _claim(queryset: QuerySet[KafkaRequest], *, limit: int) -> list[str]:
+    return kafkas_claim(rows=queryset.filter(NEEDS_RECONCILER), limit=limit, claim_for=_claim_time())
 
 
 def _process(pk: str, step: Callable[[KafkaRequest], None] | None = None) -> int:
@@ -112,16 +113,16 @@ def _process(pk: str, step: Callable[[KafkaRequest], None] | None = None) -> int
         else:
             _run_status_steps(kafka)
     except lifecycle.RetryLater as exc:
-        delay = reconcile.back_off(KafkaRequest, pk, kafka.reconcile_failures, str(exc))
+        delay = kafka_back_off(kafka=kafka, error=str(exc))
         logger.info("kafka %s (%s): %s; retrying in %s", pk, kafka.status, exc, delay)
         return 0
     except StaleState:
         logger.info("kafka %s changed under us; it will be looked at again", pk)
     except Exception as exc:
         logger.exception("kafka %s (%s): reconcile failed", pk, kafka.status)
-        reconcile.back_off(KafkaRequest, pk, kafka.reconcile_failures, f"{type(exc).__name__}: {exc}")
+        kafka_back_off(kafka=kafka, error=f"{type(exc).__name__}: {exc}")
         return 1
-    reconcile.release(KafkaRequest, pk)
+    kafka_reconciled(kafka_id=pk)
     return 0
 
 

@@ -9,11 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fleetmanager import errors
-from fleetmanager.api.pagination import list_envelope, page_request, paginate
+from fleetmanager.api.instance_types import SupportedKafkaInstanceTypesListSerializer
+from fleetmanager.api.pagination import page_request, paginate
+from fleetmanager.api.params import require_async
 from fleetmanager.api.permissions import principal_of
 from fleetmanager.api.schema import ASYNC_PARAMETER, LIST_PARAMETERS, error_responses
-from kafkas import promotion, selectors, services
+from kafkas import selectors, services
 from kafkas.catalog import instance_types_for_region
 from kafkas.serializers import (
     KafkaCreateSerializer,
@@ -21,14 +22,8 @@ from kafkas.serializers import (
     KafkaRequestListSerializer,
     KafkaRequestSerializer,
     KafkaUpdateSerializer,
-    SupportedKafkaInstanceTypesListSerializer,
 )
 from quota.terms import require_terms_accepted
-
-
-def require_async(request: Request) -> None:
-    if request.query_params.get("async") != "true":
-        raise errors.sync_not_supported()
 
 
 @extend_schema_view(
@@ -77,9 +72,7 @@ class KafkaViewSet(viewsets.ViewSet):
             search=request.query_params.get("search", ""),
             order_by=request.query_params.get("orderBy", ""),
         )
-        rows, total = paginate(kafkas, page)
-        items = KafkaRequestSerializer(rows, many=True).data
-        return Response(list_envelope("KafkaRequestList", page, items, total))
+        return Response(KafkaRequestListSerializer(paginate(kafkas, page)).data)
 
     def create(self, request: Request) -> Response:
         # Upstream checks the terms in a middleware, before the handler reads anything.
@@ -108,8 +101,8 @@ class KafkaViewSet(viewsets.ViewSet):
         payload = KafkaPromoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         require_async(request)
-        promotion.kafka_promote(
-            principal=principal_of(request), kafka_id=id, request=promotion.PromotionRequest(**payload.validated_data)
+        services.kafka_promote(
+            principal=principal_of(request), kafka_id=id, request=services.PromotionRequest(**payload.validated_data)
         )
         return Response(status=202)
 
@@ -125,4 +118,5 @@ class InstanceTypesView(APIView):
         responses={200: SupportedKafkaInstanceTypesListSerializer, **error_responses(400, 401, 500)},
     )
     def get(self, request: Request, cloud_provider: str, cloud_region: str) -> Response:
-        return Response({"instance_types": instance_types_for_region(cloud_provider, cloud_region)})
+        types = instance_types_for_region(cloud_provider, cloud_region)
+        return Response(SupportedKafkaInstanceTypesListSerializer({"instance_types": types}).data)

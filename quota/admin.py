@@ -27,6 +27,7 @@ from quota.models import (
     QuotaServiceAccount,
     RegisteredUser,
 )
+from quota.services import entries
 
 
 def file_rows_note(file: str) -> str:
@@ -36,7 +37,28 @@ def file_rows_note(file: str) -> str:
     )
 
 
-class NotedChangelist(admin.ModelAdmin):
+class QuotaServicesAdmin(admin.ModelAdmin):
+    """Saves and deletes, inline rows included, go through ``quota.services.entries``: its one writer."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        entries.quota_row_save(row=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        entries.quota_row_delete(row=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        entries.quota_rows_delete(rows=queryset)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            entries.quota_row_delete(row=row)
+        for row in rows:
+            entries.quota_row_save(row=row)
+        formset.save_m2m()
+
+
+class NotedChangelist(QuotaServicesAdmin):
     """A list that says above its rows which ones the next sync overwrites."""
 
     list_note = ""

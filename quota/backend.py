@@ -1,13 +1,17 @@
-"""What every quota backend answers (quota-management-list, AMS), so callers need not know which is in use."""
+"""What every quota backend answers (quota-management-list, AMS), so callers need not know which is in use.
+
+Backends take plain values: the caller says who asks and for what, and, where a
+backend counts what is already used (the quota list), hands it a ``UsageCounter``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
 
+from fleetmanager import errors
 from fleetmanager.fleetconfig import InstanceType, KafkaSize
 from fleetmanager.principal import Principal
-from kafkas.models import KafkaRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,41 @@ class Reservation:
     billing_cloud_account_id: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Entitlement:
+    """What a running Kafka's right to exist rests on (§4.6)."""
+
+    owner: str
+    org_id: str
+    instance_type: str
+    billing_model: str
+    subscription_id: str = ""
+
+
+class UsageCounter(Protocol):
+    """Streaming units held under one instance type and billing model, by an organisation or an owner."""
+
+    def __call__(
+        self,
+        *,
+        instance_type: str,
+        billing_model: str,
+        org_id: str | None = None,
+        owner: str | None = None,
+        exclude_kafka_id: str = "",
+    ) -> int: ...
+
+
+class QuotaUnavailable(errors.ServiceError):
+    """The quota service could not be asked (an outage): nothing was decided, a retry may succeed.
+
+    Callers tell it from a refusal by its type; the API shows it as upstream's 500/121.
+    """
+
+    def __init__(self, reason: str = "Failed to check quota: the quota service is unavailable") -> None:
+        super().__init__(errors.FAILED_TO_CHECK_QUOTA, reason)
+
+
 class QuotaBackend(Protocol):
     name: str
     # True when reserving calls another service: the create path then reserves outside its
@@ -47,9 +86,10 @@ class QuotaBackend(Protocol):
         instance_type: InstanceType,
         size: KafkaSize,
         billing: BillingRequest,
+        usage: UsageCounter,
         cloud_provider: str = "aws",
     ) -> Reservation: ...
 
     def release(self, reservation: Reservation) -> None: ...
 
-    def entitlement_active(self, kafka: KafkaRequest) -> bool: ...
+    def entitlement_active(self, entitlement: Entitlement) -> bool: ...

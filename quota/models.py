@@ -1,7 +1,7 @@
 """The quota-management list and the access lists, as tables (BEHAVIOUR.md §7.2, §7.3, §7.5).
 
 Rows come from two places, told apart by ``source``: the upstream-format YAML files
-(``quota.sync.quota_sync_from_config`` makes the tables match them; the file wins on
+(``quota.services.sync.quota_sync_from_config`` makes the tables match them; the file wins on
 a shared key) and the SRE admin (kept by the sync). The children of an organisation
 or service account (registered users, grants, billing models) belong to it: the sync
 replaces them together with their parent.

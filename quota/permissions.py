@@ -1,8 +1,9 @@
-"""The access lists as a DRF permission for the user API (BEHAVIOUR.md §7.5).
+"""Quota's say on who may call the APIs, as DRF permissions (BEHAVIOUR.md §7.5, §1.13).
 
-Listed after ``IsUser`` in ``DEFAULT_PERMISSION_CLASSES``, so ``fleetmanager`` needs
-no import of this app. Each check is one indexed query, read on every request, so an
-admin change applies at once.
+Named in the settings (``DEFAULT_PERMISSION_CLASSES``, ``ENTERPRISE_API_PERMISSION_CLASSES``),
+so neither ``fleetmanager`` nor the apps whose views they guard import this app. The
+access-list checks are one indexed query each, read on every request, so an admin
+change applies at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from rest_framework.request import Request
 
 from fleetmanager import errors
 from fleetmanager.api.permissions import principal_of
-from quota import selectors
+from fleetmanager.billing import BillingModel
+from fleetmanager.fleetconfig import STANDARD
+from quota import selectors, services
 
 
 class AccessLists(BasePermission):
@@ -32,5 +35,17 @@ class AccessLists(BasePermission):
                 errors.SERVICE_UNDER_MAINTENANCE,
                 f"organisation '{principal.org_id}' is not authorized to access the service during the current "
                 "service maintenance.",
+            )
+        return True
+
+
+class HasEnterpriseQuota(BasePermission):
+    """The enterprise /clusters API is open to organisations with quota for enterprise Kafkas only (403/11)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        principal = principal_of(request)
+        if not principal.org_id or not services.has_quota(principal, STANDARD, BillingModel.ENTERPRISE):
+            raise errors.ServiceError(
+                errors.UNAUTHORIZED, f"organization '{principal.org_id}' is not authorized to access the service"
             )
         return True

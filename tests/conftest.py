@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from fleetmanager.devtokens import mint_token
 from fleetmanager.fleetconfig import reset_fleet_config
-from quota.sync import quota_sync_from_config
+from quota.services.sync import quota_sync_from_config
 from tests.contract import assert_matches_contract, assert_upstream_error, in_contract
 
 pytest_plugins = ["tests.fixtures.emulators"]

@@ -16,6 +16,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from fleetmanager import errors
+from fleetmanager.api.schema import ErrorBody, ErrorSerializer
 
 logger = logging.getLogger("fleetmanager.api")
 
@@ -83,7 +84,7 @@ def operation_id_of(request: Any) -> str | None:
 
 
 def error_response(error: errors.ServiceError, request: Any = None) -> Response:
-    body = error.definition.as_dict(reason=error.reason, operation_id=operation_id_of(request))
+    body = ErrorSerializer(ErrorBody.of(error, operation_id_of(request))).data
     status = http_status(error)
     log = logger.error if status >= 500 else logger.info
     log("%s %s -> %s", getattr(request, "method", "-"), getattr(request, "path", "-"), error)
@@ -146,5 +147,5 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response:
 
 def json_error(request: HttpRequest, error: errors.ServiceError) -> JsonResponse:
     """The same body for plain Django views (404/500 handlers outside DRF)."""
-    body = error.definition.as_dict(reason=error.reason, operation_id=operation_id_of(request))
+    body = ErrorSerializer(ErrorBody.of(error, operation_id_of(request))).data
     return JsonResponse(body, status=http_status(error))

@@ -1,14 +1,21 @@
-"""Serializer fields that accept exactly the JSON types the upstream contract declares.
+"""Serializer fields shared by the APIs: strict input types, and upstream's output conventions.
 
-DRF's CharField turns 123 into "123" and BooleanField accepts "yes"; upstream's
-JSON decoder rejects both with 400/17, and so do these.
+Input: DRF's CharField turns 123 into "123" and BooleanField accepts "yes";
+upstream's JSON decoder rejects both with 400/17, and so do the Strict fields.
+Output: constant kinds, RFC 3339 timestamps, `{bytes}` quantities and omitted
+empty fields, as upstream's Go encoder writes them.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from fleetmanager.fleetconfig.quantities import quantity_bytes
 
 
 class StrictCharField(serializers.CharField):
@@ -36,3 +43,57 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+# --- output fields ----------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ConstantField(serializers.Field):
+    """A read-only string that is the same on every object (upstream's ``kind``)."""
+
+    def __init__(self, value: str, **kwargs: Any) -> None:
+        self.value = value
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance: Any) -> str:
+        return self.value
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class TimestampField(serializers.Field):
+    """RFC 3339 in UTC with a ``Z``, as upstream's Go encoder writes it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: datetime | None) -> str | None:
+        return timestamp(value)
+
+
+def timestamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class BytesValueSerializer(serializers.Serializer):
+    """``{"bytes": N}`` from a Kubernetes quantity such as ``1000Gi``."""
+
+    bytes = serializers.SerializerMethodField()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, quantity: str) -> dict[str, int]:
+        return {"bytes": quantity_bytes(quantity)}
+
+    def get_bytes(self, quantity: str) -> int:  # the schema of `bytes`; to_representation writes it
+        return quantity_bytes(quantity)
+
+
+class OmitEmptySerializer(serializers.Serializer):
+    """Output like upstream's Go encoder, whose fields are tagged ``omitempty``: empty strings and nulls are left out."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {key: value for key, value in super().to_representation(instance).items() if value not in ("", None)}

@@ -55,12 +55,31 @@ def page_request(params: Mapping[str, str], *, context: str) -> PageRequest:
     return PageRequest(page=max(page, 1), size=size)
 
 
-def paginate(queryset: QuerySet, request: PageRequest) -> tuple[list[Any], int]:
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list, as the list serializers (``fleetmanager.api.schema.list_serializer``) render it."""
+
+    page: int
+    total: int
+    items: Sequence[Any]
+
+    @property
+    def size(self) -> int:
+        return len(self.items)
+
+
+def paginate(queryset: QuerySet, request: PageRequest) -> Page:
     """One page of rows and the total count (two queries; the count skips ordering)."""
     total = queryset.order_by().count()
     rows = list(queryset[request.offset : request.offset + request.size]) if total else []
-    return rows, total
+    return Page(page=request.page, total=total, items=rows)
 
 
-def list_envelope(kind: str, request: PageRequest, items: Sequence[Any], total: int) -> dict[str, Any]:
-    return {"kind": kind, "page": request.page, "size": len(items), "total": total, "items": list(items)}
+def paginate_list(items: Sequence[Any], request: PageRequest) -> Page:
+    """One page of an in-memory list."""
+    return Page(page=request.page, total=len(items), items=items[request.offset : request.offset + request.size])
+
+
+def single_page(items: Sequence[Any]) -> Page:
+    """Everything on page 1: lists whose upstream handler ignores `page` and `size`."""
+    return Page(page=1, total=len(items), items=items)

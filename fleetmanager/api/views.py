@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 from django.conf import settings
@@ -18,8 +17,17 @@ from rest_framework.views import APIView
 
 from fleetmanager import errors
 from fleetmanager.api.exception_handler import json_error
-from fleetmanager.api.pagination import list_envelope, page_request
-from fleetmanager.api.schema import ErrorListSerializer, ErrorSerializer, VersionMetadataSerializer
+from fleetmanager.api.pagination import page_request, paginate_list
+from fleetmanager.api.schema import (
+    ApiMetadata,
+    ApiMetadataSerializer,
+    ErrorBody,
+    ErrorListSerializer,
+    ErrorSerializer,
+    Reference,
+    VersionMetadata,
+    VersionMetadataSerializer,
+)
 
 API_HREF = "/api/kafkas_mgmt"
 V1_HREF = f"{API_HREF}/v1"
@@ -40,35 +48,35 @@ class PublicView(APIView):
     permission_classes = [AllowAny]
 
 
-def _version_metadata() -> dict[str, Any]:
-    return {
-        "id": "v1",
-        "kind": "APIVersion",
-        "href": V1_HREF,
-        "server_version": settings.FLEET_SERVER_VERSION,
-        "collections": [{"id": cid, "kind": kind, "href": f"{V1_HREF}/{cid}"} for cid, kind in COLLECTIONS],
-    }
+def _version_metadata() -> VersionMetadata:
+    return VersionMetadata(
+        id="v1",
+        kind="APIVersion",
+        href=V1_HREF,
+        server_version=settings.FLEET_SERVER_VERSION,
+        collections=tuple(Reference(cid, kind, f"{V1_HREF}/{cid}") for cid, kind in COLLECTIONS),
+    )
 
 
 class ApiMetadataView(PublicView):
     @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:
-        return Response({"id": "kafkas_mgmt", "kind": "API", "href": API_HREF, "versions": [_version_metadata()]})
+        metadata = ApiMetadata(id="kafkas_mgmt", kind="API", href=API_HREF, versions=(_version_metadata(),))
+        return Response(ApiMetadataSerializer(metadata).data)
 
 
 class VersionMetadataView(PublicView):
     @extend_schema(operation_id="getVersionMetadata", responses={200: VersionMetadataSerializer})
     def get(self, request: Request) -> Response:
-        return Response(_version_metadata())
+        return Response(VersionMetadataSerializer(_version_metadata()).data)
 
 
 class ErrorListView(PublicView):
     @extend_schema(operation_id="getErrors", tags=["errors"], responses={200: ErrorListSerializer})
     def get(self, request: Request) -> Response:
         page = page_request(request.query_params, context="unable to list errors")
-        catalogue = [definition.as_dict() for definition in errors.CATALOGUE.values()]
-        items = catalogue[page.offset : page.offset + page.size]
-        return Response(list_envelope("ErrorList", page, items, len(catalogue)))
+        catalogue = [ErrorBody(definition) for definition in errors.CATALOGUE.values()]
+        return Response(ErrorListSerializer(paginate_list(catalogue, page)).data)
 
 
 class ErrorDetailView(PublicView):
@@ -77,7 +85,7 @@ class ErrorDetailView(PublicView):
         code = int(id) if id.isdigit() else None
         if code is None or code not in errors.CATALOGUE:
             raise errors.not_found(f"no error with id {id} exists")
-        return Response(errors.CATALOGUE[code].as_dict())
+        return Response(ErrorSerializer(ErrorBody(errors.CATALOGUE[code])).data)
 
 
 @cache

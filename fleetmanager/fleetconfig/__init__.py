@@ -19,10 +19,10 @@ from fleetmanager.fleetconfig.dynamic_scaling import DynamicScalingConfig, Machi
 from fleetmanager.fleetconfig.instance_types import (
     DEVELOPER,
     STANDARD,
-    BillingModel,
     InstanceType,
     InstanceTypes,
     KafkaSize,
+    SupportedBillingModel,
     parse_instance_types,
 )
 from fleetmanager.fleetconfig.providers import InstanceTypeLimit, Provider, ProviderConfig, Region, parse_providers
@@ -34,7 +34,6 @@ __all__ = [
     "DEVELOPER",
     "STANDARD",
     "AdminAuthz",
-    "BillingModel",
     "ConfigError",
     "DataplaneConfig",
     "DynamicScalingConfig",
@@ -50,6 +49,7 @@ __all__ = [
     "QuotaAccount",
     "QuotaList",
     "Region",
+    "SupportedBillingModel",
     "fleet_config",
     "load_fleet_config",
     "reset_fleet_config",

@@ -19,7 +19,9 @@ MATURITY = ("stable", "preview")
 
 
 @dataclass(frozen=True, slots=True)
-class BillingModel:
+class SupportedBillingModel:
+    """One entry of an instance type's `supported_billing_models` (its id is a ``fleetmanager.billing.BillingModel``)."""
+
     id: str
     ams_resource: str
     ams_product: str
@@ -53,13 +55,13 @@ class KafkaSize:
 class InstanceType:
     id: str
     display_name: str
-    supported_billing_models: tuple[BillingModel, ...]
+    supported_billing_models: tuple[SupportedBillingModel, ...]
     sizes: tuple[KafkaSize, ...]
 
     def size(self, size_id: str) -> KafkaSize | None:
         return next((size for size in self.sizes if size.id == size_id), None)
 
-    def billing_model(self, billing_model_id: str) -> BillingModel | None:
+    def billing_model(self, billing_model_id: str) -> SupportedBillingModel | None:
         return next((bm for bm in self.supported_billing_models if bm.id == billing_model_id), None)
 
     @property
@@ -96,8 +98,8 @@ def _positive(node: Node, key: str) -> int:
     return node.integer(key, minimum=1)
 
 
-def _billing_model(node: Node) -> BillingModel:
-    model = BillingModel(
+def _billing_model(node: Node) -> SupportedBillingModel:
+    model = SupportedBillingModel(
         id=node.string("id"),
         ams_resource=node.string("ams_resource"),
         ams_product=node.string("ams_product"),

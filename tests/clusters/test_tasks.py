@@ -103,7 +103,7 @@ def test_cluster_transition_table(from_status: str, to_status: str) -> None:
         services.cluster_transition(cluster=cluster, to=to_status)
         assert Cluster.objects.get(pk=cluster.pk).status == to_status
     else:
-        with pytest.raises(services.InvalidClusterTransition):
+        with pytest.raises(services.InvalidTransition):
             services.cluster_transition(cluster=cluster, to=to_status)
         assert Cluster.objects.get(pk=cluster.pk).status == from_status
 
@@ -113,7 +113,7 @@ def test_a_stale_cluster_write_is_refused() -> None:
     stale = Cluster.objects.get(pk=cluster.pk)
     services.cluster_transition(cluster=cluster, to=ClusterStatus.DEPROVISIONING)
 
-    with pytest.raises(services.StaleCluster):
+    with pytest.raises(services.StaleState):
         services.cluster_transition(cluster=stale, to=ClusterStatus.WAITING_FOR_FLEETSHARD)
 
 

@@ -13,7 +13,8 @@ from pytest_django import DjangoAssertNumQueries, Settings
 from fleetmanager import errors
 from fleetmanager.fleetconfig import InstanceType, KafkaSize, fleet_config
 from fleetmanager.principal import Principal
-from quota import quota_list as services
+from kafkas.selectors import streaming_units_used
+from quota import quota_list_backend as services
 from quota.models import GrantedBillingModel, QuotaOrganisation, QuotaServiceAccount
 from tests.factories import KafkaFactory
 from tests.quota.factories import (
@@ -195,6 +196,7 @@ def test_it_allows_up_to_the_limit(case: LimitCase, units_after: int, allowed: b
         instance_type=instance_type(case.instance_type),
         size=size(case.instance_type),
         billing_model="standard",
+        usage=streaming_units_used,
     )
     if allowed:
         check()
@@ -215,6 +217,7 @@ def test_a_two_unit_size_counts_two(used: int, allowed: bool) -> None:
         instance_type=instance_type("standard"),
         size=size("standard", "x2"),
         billing_model="standard",
+        usage=streaming_units_used,
     )
     if allowed:
         check()
@@ -247,6 +250,7 @@ def test_an_expired_billing_model_allows_nothing(entry: Callable[[], object], pr
             instance_type=instance_type("standard"),
             size=size("standard"),
             billing_model="standard",
+            usage=streaming_units_used,
         )
     assert raised.value.code == errors.MAX_ALLOWED_INSTANCE_REACHED
     assert raised.value.reason == f"{scope} has reached a maximum number of 0 allowed streaming units"
@@ -255,7 +259,11 @@ def test_an_expired_billing_model_allows_nothing(entry: Callable[[], object], pr
 def test_nobody_gets_no_standard_instance() -> None:
     with pytest.raises(errors.ServiceError) as raised:
         services.quota_check(
-            principal=in_org(), instance_type=instance_type("standard"), size=size("standard"), billing_model="standard"
+            principal=in_org(),
+            instance_type=instance_type("standard"),
+            size=size("standard"),
+            billing_model="standard",
+            usage=streaming_units_used,
         )
     assert (raised.value.code, raised.value.reason) == (errors.INSUFFICIENT_QUOTA, "Insufficient quota")
 
@@ -265,7 +273,11 @@ def test_without_limit_control_nothing_is_counted(settings: Settings) -> None:
     org_grant(bm_max=1)
     use(5, owner=USER, org_id=ORG_ID)
     services.quota_check(
-        principal=in_org(), instance_type=instance_type("standard"), size=size("standard"), billing_model="standard"
+        principal=in_org(),
+        instance_type=instance_type("standard"),
+        size=size("standard"),
+        billing_model="standard",
+        usage=streaming_units_used,
     )
 
 
@@ -275,7 +287,11 @@ def test_only_kafkas_of_the_same_billing_model_count() -> None:
         owner=USER, organisation_id=ORG_ID, actual_kafka_billing_model="eval", desired_kafka_billing_model="eval"
     )
     services.quota_check(
-        principal=in_org(), instance_type=instance_type("standard"), size=size("standard"), billing_model="standard"
+        principal=in_org(),
+        instance_type=instance_type("standard"),
+        size=size("standard"),
+        billing_model="standard",
+        usage=streaming_units_used,
     )
 
 
@@ -392,7 +408,13 @@ def create_decisions(principal: Principal) -> None:
     type_id = services.instance_type_assign(principal)
     chosen = instance_type(type_id)
     billing_model = services.billing_model_resolve(principal, chosen, "")
-    services.quota_check(principal=principal, instance_type=chosen, size=size(type_id), billing_model=billing_model)
+    services.quota_check(
+        principal=principal,
+        instance_type=chosen,
+        size=size(type_id),
+        billing_model=billing_model,
+        usage=streaming_units_used,
+    )
 
 
 def test_one_create_asks_the_org_entry_once_per_decision(django_assert_max_num_queries: DjangoAssertNumQueries) -> None:

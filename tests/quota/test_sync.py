@@ -25,7 +25,7 @@ from quota.models import (
     RegisteredUser,
     Source,
 )
-from quota.sync import SyncReport, quota_sync_from_config
+from quota.services.sync import SyncReport, quota_sync_from_config
 from tests.quota.factories import (
     AllowedOrganisationFactory,
     DeniedUserFactory,

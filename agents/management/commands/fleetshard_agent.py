@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from agents.simulator import AgentFleet, AgentOptions, SimulatedAgent, TokenCache
-from clusters.models import Cluster, ClusterStatus
+from clusters import selectors as cluster_selectors
+from clusters.models import ClusterStatus
 from fleetmanager.devtokens import mint_token
 
 
@@ -86,16 +87,15 @@ def _mint(client_id: str) -> str:
 
 
 def _token_for(cluster_id: str) -> TokenCache:
-    client_id = Cluster.objects.filter(cluster_id=cluster_id).values_list("client_id", flat=True).first()
+    client_id = cluster_selectors.agent_client_id(cluster_id)
     return TokenCache(lambda: _mint(client_id or f"kas-fleetshard-agent-{cluster_id}"))
 
 
 def _clusters_with_agents() -> list[str]:
     """Clusters whose agent would be running: credentials issued, waiting for it or ready."""
     try:
-        statuses = [ClusterStatus.WAITING_FOR_FLEETSHARD, ClusterStatus.READY]
-        return list(
-            Cluster.objects.filter(status__in=statuses).exclude(client_id="").values_list("cluster_id", flat=True)
+        return cluster_selectors.clusters_with_agents(
+            frozenset({ClusterStatus.WAITING_FOR_FLEETSHARD, ClusterStatus.READY})
         )
     finally:
         connection.close()  # this runs in a long-lived loop: do not keep a connection open between lookups

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from quota.models import ACCESS_FILE, DENY_FILE, QUOTA_FILE
-from quota.sync import quota_sync_from_config
+from quota.services.sync import quota_sync_from_config
 
 
 class Command(BaseCommand):

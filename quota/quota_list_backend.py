@@ -2,7 +2,7 @@
 
 Who gets which instance type, with which billing model, and whether one more
 instance fits under the limits of the quota tables (``quota.models``, filled from
-`quota-management-list-configuration.yaml` by ``quota.sync`` and edited in the admin).
+`quota-management-list-configuration.yaml` by ``quota.services.sync`` and edited in the admin).
 Instance types and their billing models still come from the configuration file.
 """
 
@@ -14,17 +14,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from fleetmanager import errors
+from fleetmanager.billing import BillingModel
 from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, fleet_config
 from fleetmanager.fleetconfig.quota_list import GrantedQuota
 from fleetmanager.principal import Principal
-from kafkas import selectors as kafka_selectors
-from kafkas.models import KafkaRequest
 from quota import selectors
-from quota.backend import BillingRequest, Reservation
+from quota.backend import BillingRequest, Entitlement, Reservation, UsageCounter
 from quota.selectors import QuotaEntry
 
-STANDARD_BILLING = "standard"
-MARKETPLACE_BILLING = "marketplace"
+STANDARD_BILLING = BillingModel.STANDARD
+MARKETPLACE_BILLING = BillingModel.MARKETPLACE
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +106,14 @@ def quota_check(
     instance_type: InstanceType,
     size: KafkaSize,
     billing_model: str,
+    usage: UsageCounter,
     exclude_kafka_id: str = "",
 ) -> None:
     """Raise 403/5 when one more instance would exceed the caller's streaming-unit limit (§7.3).
 
-    Only enforced with FLEET_ENABLE_INSTANCE_LIMIT_CONTROL, as upstream. The caller
-    must hold the create lock, so two concurrent creates cannot both pass.
+    Only enforced with FLEET_ENABLE_INSTANCE_LIMIT_CONTROL, as upstream. ``usage`` counts
+    what the caller's organisation or user holds already; the caller must hold the
+    capacity lock, so two concurrent creates cannot both pass.
     """
     if not settings.FLEET_ENABLE_INSTANCE_LIMIT_CONTROL:
         return
@@ -127,7 +128,7 @@ def quota_check(
         per_org = holder.per_org and instance_type.id != DEVELOPER
         scope = {"org_id": principal.org_id} if per_org else {"owner": principal.username}
         scope_name = f"organization '{principal.org_id}'" if per_org else f"user '{principal.username}'"
-    used = kafka_selectors.streaming_units_used(
+    used = usage(
         instance_type=instance_type.id, billing_model=billing_model, exclude_kafka_id=exclude_kafka_id, **scope
     )
     if used + size.capacity_consumed > limit:
@@ -172,6 +173,7 @@ class QuotaListBackend:
         instance_type: InstanceType,
         size: KafkaSize,
         billing: BillingRequest,
+        usage: UsageCounter,
         cloud_provider: str = "aws",
     ) -> Reservation:
         billing_model = billing_model_resolve(principal, instance_type, billing.billing_model)
@@ -181,6 +183,7 @@ class QuotaListBackend:
             instance_type=instance_type,
             size=size,
             billing_model=billing_model,
+            usage=usage,
             exclude_kafka_id=kafka_id,
         )
         return Reservation(
@@ -192,14 +195,14 @@ class QuotaListBackend:
     def release(self, reservation: Reservation) -> None:
         """Nothing was reserved outside the database."""
 
-    def entitlement_active(self, kafka: KafkaRequest) -> bool:
+    def entitlement_active(self, entitlement: Entitlement) -> bool:
         """Active unless instance-limit control is on and the billing model is no longer granted or expired (§4.6)."""
-        if not settings.FLEET_ENABLE_INSTANCE_LIMIT_CONTROL or kafka.instance_type == DEVELOPER:
+        if not settings.FLEET_ENABLE_INSTANCE_LIMIT_CONTROL or entitlement.instance_type == DEVELOPER:
             return True
-        principal = Principal(username=kafka.owner, org_id=kafka.organisation_id)
+        principal = Principal(username=entitlement.owner, org_id=entitlement.org_id)
         holder = quota_holder(principal)
-        grant = holder.account.grant(kafka.instance_type) if holder else None
-        model = grant.billing_model(kafka.actual_kafka_billing_model) if grant else None
+        grant = holder.account.grant(entitlement.instance_type) if holder else None
+        model = grant.billing_model(entitlement.billing_model) if grant else None
         if model is None:
             return False
         return model.expiration_date is None or model.expiration_date > timezone.now()

@@ -12,24 +12,24 @@ import logging
 from dataclasses import dataclass
 
 from fleetmanager import errors
-from fleetmanager.fleetconfig import DEVELOPER, BillingModel, InstanceType, KafkaSize, fleet_config
+from fleetmanager.billing import BillingModel
+from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, SupportedBillingModel, fleet_config
 from fleetmanager.integrations.ams import AMSError, QuotaCost, ReservedResource, ams_client
 from fleetmanager.principal import Principal
-from kafkas.models import KafkaRequest
-from quota.backend import BillingRequest, Reservation
+from quota.backend import BillingRequest, Entitlement, QuotaUnavailable, Reservation, UsageCounter
 
 logger = logging.getLogger("fleetmanager.quota.ams")
 
-STANDARD = "standard"
-MARKETPLACE = "marketplace"
-EVAL = "eval"
+STANDARD = BillingModel.STANDARD
+MARKETPLACE = BillingModel.MARKETPLACE
+EVAL = BillingModel.EVAL
 # The AMS billing model a marketplace account's cloud provider calls for (§7.4).
 MARKETPLACE_BY_PROVIDER = {"aws": "marketplace-aws", "rhm": "marketplace", "azure": "marketplace-azure"}
 
 
-def _unavailable(exc: AMSError) -> errors.ServiceError:
+def _unavailable(exc: AMSError) -> QuotaUnavailable:
     logger.error("AMS is unavailable: %s", exc)
-    return errors.ServiceError(errors.FAILED_TO_CHECK_QUOTA, "Failed to check quota: the quota service is unavailable")
+    return QuotaUnavailable()
 
 
 def _insufficient(detail: str) -> errors.ServiceError:
@@ -38,7 +38,7 @@ def _insufficient(detail: str) -> errors.ServiceError:
 
 @dataclass(frozen=True, slots=True)
 class _Choice:
-    billing_model: BillingModel
+    billing_model: SupportedBillingModel
     ams_billing_model: str
     marketplace: str = ""
     cloud_account_id: str = ""
@@ -53,7 +53,7 @@ class AMSBackend:
     def _organization(self, principal: Principal) -> str | None:
         return ams_client().organization_id(principal.org_id) if principal.org_id else None
 
-    def _costs(self, org: str | None, model: BillingModel) -> list[QuotaCost]:
+    def _costs(self, org: str | None, model: SupportedBillingModel) -> list[QuotaCost]:
         if org is None:
             return []
         return ams_client().quota_costs(org, resource_name=model.ams_resource, product=model.ams_product)
@@ -93,8 +93,10 @@ class AMSBackend:
         instance_type: InstanceType,
         size: KafkaSize,
         billing: BillingRequest,
+        usage: UsageCounter,
         cloud_provider: str = "aws",
     ) -> Reservation:
+        """AMS counts what is consumed itself; ``usage`` is not needed."""
         try:
             choice = self._choose(principal, instance_type, size, billing)
             # Evaluation Kafkas are reserved under their own id, so a promotion can reserve the real one.
@@ -133,17 +135,17 @@ class AMSBackend:
         if reservation.subscription_id:
             ams_client().delete_subscription(reservation.subscription_id)
 
-    def entitlement_active(self, kafka: KafkaRequest) -> bool:
+    def entitlement_active(self, entitlement: Entitlement) -> bool:
         """Active while its subscription exists and the organisation still has quota for its product (§4.6)."""
-        instance_type = fleet_config().instance_types.get(kafka.instance_type)
-        model = instance_type.billing_model(kafka.actual_kafka_billing_model) if instance_type else None
-        if model is None or not kafka.subscription_id:
+        instance_type = fleet_config().instance_types.get(entitlement.instance_type)
+        model = instance_type.billing_model(entitlement.billing_model) if instance_type else None
+        if model is None or not entitlement.subscription_id:
             return False
         client = ams_client()
-        subscription = client.subscription(kafka.subscription_id)
+        subscription = client.subscription(entitlement.subscription_id)
         if subscription is None or subscription.status in ("Deprovisioned", "Archived"):
             return False
-        org = client.organization_id(kafka.organisation_id)
+        org = client.organization_id(entitlement.org_id)
         costs = self._costs(org, model)
         return any(c.allowed > 0 or c.consumed <= c.allowed for c in costs)
 
@@ -153,7 +155,7 @@ class AMSBackend:
         self, principal: Principal, instance_type: InstanceType, size: KafkaSize, billing: BillingRequest
     ) -> _Choice:
         org = self._organization(principal)
-        if instance_type.id == DEVELOPER or billing.billing_model in (EVAL, "enterprise"):
+        if instance_type.id == DEVELOPER or billing.billing_model in (EVAL, BillingModel.ENTERPRISE):
             model = instance_type.billing_model(billing.billing_model or STANDARD)
             if model is None:
                 raise _insufficient(f"billing model '{billing.billing_model}' is not offered for {instance_type.id}")
@@ -198,7 +200,9 @@ class AMSBackend:
             raise _insufficient(f"no {model.id} quota left")
         return choice
 
-    def _by_cloud_account(self, org: str | None, model: BillingModel, size: KafkaSize, account_id: str) -> _Choice:
+    def _by_cloud_account(
+        self, org: str | None, model: SupportedBillingModel, size: KafkaSize, account_id: str
+    ) -> _Choice:
         for cost in self._costs(org, model):
             for account in cost.cloud_accounts:
                 if account.cloud_account_id == account_id:
@@ -209,7 +213,7 @@ class AMSBackend:
             f"Billing account id missing or invalid: '{account_id}' is not a cloud account of your organization",
         )
 
-    def _first_with_room(self, org: str | None, model: BillingModel, size: KafkaSize) -> _Choice | None:
+    def _first_with_room(self, org: str | None, model: SupportedBillingModel, size: KafkaSize) -> _Choice | None:
         for cost in self._costs(org, model):
             if not _has_room(cost, size):
                 continue
@@ -224,7 +228,7 @@ class AMSBackend:
     def _with_room(
         self,
         org: str | None,
-        model: BillingModel,
+        model: SupportedBillingModel,
         ams_model: str,
         size: KafkaSize,
         marketplace: str = "",

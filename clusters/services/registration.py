@@ -3,6 +3,8 @@
 A customer registers an OSD cluster their organisation owns; the fleet manager
 issues its agent credentials and, from then on, places the organisation's
 enterprise Kafkas on it. Checks run in upstream's order; the first failure wins.
+Who may call the /clusters API at all (enterprise quota) is decided before these
+run, by the API's permissions.
 """
 
 from __future__ import annotations
@@ -12,29 +14,24 @@ import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 
-from clusters import services
-from clusters.models import Cluster, ClusterStatus, ClusterType, ProviderType
+from clusters import capacity, selectors
+from clusters.models import Cluster, ClusterStatus, ClusterType
 from clusters.providers.common import agent_credentials
-from fleetmanager import errors, locks
+from clusters.services import cluster_create_enterprise, cluster_transition
+from fleetmanager import errors
+from fleetmanager.fleetconfig import STANDARD
 from fleetmanager.integrations.ams import AMSError, ams_client, quote_search_value
 from fleetmanager.integrations.ocm import OCMCluster, OCMError, ocm_client
 from fleetmanager.integrations.sso import SSOError
 from fleetmanager.principal import Principal
-from kafkas import selectors as kafka_selectors
-from kafkas.models import KafkaStatus
-from kafkas.services import CAPACITY_LOCK
-from quota import services as quota_services
 
-logger = logging.getLogger("fleetmanager.clusters.enterprise")
+logger = logging.getLogger("fleetmanager.clusters.registration")
 
 CLUSTER_ID_LENGTH = 32
 CLUSTER_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]+$")
 # A DNS name: dot-separated labels of letters, digits and inner hyphens.
 DNS_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-ENTERPRISE_TYPE = "standard"
-ENTERPRISE_BILLING = "enterprise"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,49 +42,37 @@ class Registration:
     access_kafkas_via_private_network: bool
 
 
-def require_enterprise_quota(principal: Principal) -> None:
-    """The /clusters API is open to organisations with enterprise quota only (403/11)."""
-    if not principal.org_id or not quota_services.has_quota(principal, ENTERPRISE_TYPE, ENTERPRISE_BILLING):
-        raise errors.ServiceError(
-            errors.UNAUTHORIZED, f"organization '{principal.org_id}' is not authorized to access the service"
-        )
-
-
-def _require_org_admin(principal: Principal) -> None:
+def require_org_admin(principal: Principal) -> None:
     if not principal.is_org_admin:
         raise errors.ServiceError(errors.UNAUTHORIZED, "only an organization admin may manage enterprise clusters")
 
 
 def cluster_register(*, principal: Principal, registration: Registration) -> Cluster:
     _validate_registration(registration)
-    _require_org_admin(principal)
+    require_org_admin(principal)
     _require_ownership(principal, registration.cluster_id)
     osd = _osd_cluster(registration.cluster_id)
-    if osd.external_id and Cluster.objects.filter(external_id=osd.external_id).exists():
+    if osd.external_id and selectors.external_id_registered(osd.external_id):
         raise _duplicate(registration.cluster_id, "its external id is registered already")
     # The agent's credentials are issued before the row exists: the SSO client is named after the
     # cluster, so a failed or repeated registration finds the same client instead of a second one.
-    cluster = Cluster(cluster_id=registration.cluster_id)
-    credentials = _agent_credentials(cluster)
+    credentials = _agent_credentials(Cluster(cluster_id=registration.cluster_id))
     try:
-        with transaction.atomic():
-            return Cluster.objects.create(
-                cluster_id=registration.cluster_id,
-                external_id=osd.external_id,
-                name=osd.name,
-                cloud_provider=osd.cloud_provider,
-                region=osd.region,
-                multi_az=osd.multi_az,
-                status=ClusterStatus.ACCEPTED,
-                provider_type=ProviderType.OCM,
-                cluster_type=ClusterType.ENTERPRISE,
-                organization_id=principal.org_id,
-                cluster_dns=registration.cluster_ingress_dns_name,
-                supported_instance_type=ENTERPRISE_TYPE,
-                dynamic_capacity_info={ENTERPRISE_TYPE: {"max_nodes": registration.kafka_machine_pool_node_count}},
-                access_kafkas_via_private_network=registration.access_kafkas_via_private_network,
-                **credentials,
-            )
+        return cluster_create_enterprise(
+            actor=principal.username,
+            cluster_id=registration.cluster_id,
+            external_id=osd.external_id,
+            name=osd.name,
+            cloud_provider=osd.cloud_provider,
+            region=osd.region,
+            multi_az=osd.multi_az,
+            organization_id=principal.org_id,
+            cluster_dns=registration.cluster_ingress_dns_name,
+            supported_instance_type=STANDARD,
+            dynamic_capacity_info={STANDARD: {"max_nodes": registration.kafka_machine_pool_node_count}},
+            access_kafkas_via_private_network=registration.access_kafkas_via_private_network,
+            **credentials,
+        )
     except IntegrityError:
         raise _duplicate(registration.cluster_id, "it is registered already") from None
 
@@ -100,7 +85,7 @@ def _validate_registration(registration: Registration) -> None:
         raise errors.ServiceError(errors.MAXIMUM_FIELD_LENGTH, f"cluster_id must be {CLUSTER_ID_LENGTH} characters")
     if not CLUSTER_ID_PATTERN.match(cluster_id):
         raise errors.ServiceError(errors.INVALID_CLUSTER_ID, "cluster_id must contain only letters and digits")
-    if Cluster.objects.filter(cluster_id=cluster_id).exists():
+    if selectors.cluster_by_id(cluster_id) is not None:
         raise _duplicate(cluster_id, "it is registered already")
     if not DNS_PATTERN.match(registration.cluster_ingress_dns_name):
         raise errors.ServiceError(
@@ -159,36 +144,12 @@ def _agent_credentials(cluster: Cluster) -> dict[str, str]:
         raise errors.ServiceError(errors.FAILED_TO_CREATE_SSO_CLIENT) from None
 
 
-# --- reads -------------------------------------------------------------------------------
-
-
-def enterprise_clusters(principal: Principal) -> QuerySet[Cluster]:
-    return Cluster.objects.filter(cluster_type=ClusterType.ENTERPRISE, organization_id=principal.org_id).order_by(
-        "created_at", "id"
-    )
-
-
-def enterprise_cluster(principal: Principal, cluster_id: str) -> Cluster:
-    cluster = enterprise_clusters(principal).filter(cluster_id=cluster_id).first()
-    if cluster is None:
-        raise errors.not_found(f"cluster with id='{cluster_id}' not found")
-    return cluster
-
-
-def addon_parameters_cluster(principal: Principal, cluster_id: str) -> Cluster:
-    _require_org_admin(principal)
-    return enterprise_cluster(principal, cluster_id)
-
-
-# --- deregistration ------------------------------------------------------------------------
-
-
 def cluster_deregister(*, principal: Principal, cluster_id: str) -> None:
     """DELETE /clusters/{id}: only an org admin, only an empty enterprise cluster of the org."""
     if not principal.org_id:
         raise errors.ServiceError(errors.UNAUTHENTICATED, "the token carries no organisation id")
-    _require_org_admin(principal)
-    cluster = Cluster.objects.filter(cluster_id=cluster_id).first()
+    require_org_admin(principal)
+    cluster = selectors.cluster_by_id(cluster_id)
     if cluster is None:
         raise errors.not_found(f"cluster with id='{cluster_id}' not found")
     if cluster.organization_id != principal.org_id:
@@ -197,9 +158,10 @@ def cluster_deregister(*, principal: Principal, cluster_id: str) -> None:
         raise errors.ServiceError(errors.FORBIDDEN, f"cluster {cluster_id} is not an enterprise cluster")
     with transaction.atomic():
         # Under the capacity lock no enterprise Kafka can be placed on it while we decide.
-        locks.lock(CAPACITY_LOCK)
-        busy = kafka_selectors.kafkas_on_cluster(cluster_id).exclude(status=KafkaStatus.DELETING).exists()
-        if busy:
+        capacity.lock()
+        if capacity.holds_kafkas(cluster_id):
             raise errors.ServiceError(errors.FORBIDDEN, "unable to deregister cluster with kafka instances")
         if cluster.status not in (ClusterStatus.DEPROVISIONING, ClusterStatus.CLEANUP):
-            services.cluster_transition(cluster=cluster, to=ClusterStatus.DEPROVISIONING, reason="deregistered")
+            cluster_transition(
+                cluster=cluster, to=ClusterStatus.DEPROVISIONING, reason="deregistered", actor=principal.username
+            )

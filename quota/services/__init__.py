@@ -1,8 +1,10 @@
-"""Quota, whichever backend keeps it: the entry point for the rest of the fleet manager.
+"""Quota, whichever backend keeps it: the entry point for the rest of the fleet manager, and its writes.
 
 `FLEET_QUOTA_TYPE` picks the backend of new Kafkas; each Kafka records the backend that
 reserved its quota (`quota_type`), so releasing it later uses the same one even after
-the setting changed.
+the setting changed. Every write to the quota tables is in this package: releases to
+retry here, the tables' sync with the configuration files in ``sync``, and the SRE
+admin's edits in ``entries``.
 """
 
 from __future__ import annotations
@@ -14,18 +16,20 @@ from django.db.models import F
 
 from fleetmanager.integrations.http import IntegrationError
 from fleetmanager.principal import Principal
-from kafkas.models import KafkaRequest
-from quota.ams import AMSBackend
-from quota.backend import BillingRequest, QuotaBackend, Reservation
+from quota.ams_backend import AMSBackend
+from quota.backend import BillingRequest, Entitlement, QuotaBackend, QuotaUnavailable, Reservation, UsageCounter
 from quota.models import PendingQuotaRelease
-from quota.quota_list import QuotaListBackend
+from quota.quota_list_backend import QuotaListBackend
 
 logger = logging.getLogger("fleetmanager.quota")
 
 __all__ = [
     "BillingRequest",
+    "Entitlement",
     "QuotaBackend",
+    "QuotaUnavailable",
     "Reservation",
+    "UsageCounter",
     "backend",
     "has_quota",
     "instance_type_assign",
@@ -50,11 +54,9 @@ def has_quota(principal: Principal, instance_type_id: str, billing_model_id: str
     return backend().has_quota(principal, instance_type_id, billing_model_id)
 
 
-def release(kafka: KafkaRequest) -> None:
-    """Give back the quota a Kafka holds, with the backend that reserved it (idempotent)."""
-    backend(kafka.quota_type).release(
-        Reservation(billing_model=kafka.actual_kafka_billing_model, subscription_id=kafka.subscription_id)
-    )
+def release(*, quota_type: str, reservation: Reservation) -> None:
+    """Give back the quota a Kafka holds, with the backend that reserved it (``quota_type``; idempotent)."""
+    backend(quota_type).release(reservation)
 
 
 def release_quietly(quota: QuotaBackend, reservation: Reservation, *, reason: str) -> None:
@@ -82,6 +84,6 @@ def retry_pending_releases() -> int:
             PendingQuotaRelease.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, last_error=str(exc))
             pending += 1
             continue
-        row.delete()
+        PendingQuotaRelease.objects.filter(pk=row.pk).delete()
         logger.info("released %s subscription %s", row.quota_type, row.subscription_id)
     return pending

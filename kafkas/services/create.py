@@ -1,4 +1,4 @@
-"""Every write to a Kafka request: create, update, delete and status transitions."""
+"""Creating a Kafka request (POST /kafkas, BEHAVIOUR.md §1.3): validation in upstream's order, limits, insert."""
 
 from __future__ import annotations
 
@@ -6,28 +6,21 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clusters import capacity, placement
-from fleetmanager import errors, locks
+from fleetmanager import errors
+from fleetmanager.billing import BillingModel
 from fleetmanager.fleetconfig import DEVELOPER, InstanceType, KafkaSize, Provider, Region, fleet_config
 from fleetmanager.ids import new_xid
-from fleetmanager.integrations.ams import AMSError, ams_client
 from fleetmanager.kicks import kick
 from fleetmanager.principal import Principal
 from kafkas import selectors
-from kafkas.models import (
-    DELETION_STATUSES,
-    TRANSITIONS,
-    BillingModel,
-    KafkaRequest,
-    KafkaStatus,
-    KafkaStatusChange,
-)
+from kafkas.models import KafkaRequest, KafkaStatus, KafkaStatusChange
+from kafkas.services.transitions import RECONCILE_TASK
 from quota import services as quota_services
 from quota.backend import BillingRequest, QuotaBackend, Reservation
 
@@ -37,73 +30,6 @@ NAME_PATTERN = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 CLUSTER_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]*$")
 NAME_MAX_LENGTH = 32
 TEXT_MAX_LENGTH = 255
-# Serialises every decision that consumes capacity or quota: creates and placements.
-CAPACITY_LOCK = "kafka_capacity"
-
-
-class InvalidTransition(Exception):
-    def __init__(self, kafka_id: str, from_status: str, to_status: str) -> None:
-        super().__init__(f"kafka {kafka_id}: {from_status} -> {to_status} is not an allowed transition")
-        self.from_status = from_status
-        self.to_status = to_status
-
-
-class StaleState(Exception):
-    """Another worker changed the row first; re-read it before deciding again."""
-
-    def __init__(self, kafka_id: str, expected: str) -> None:
-        super().__init__(f"kafka {kafka_id} is no longer {expected}")
-
-
-# --- Transitions ----------------------------------------------------------------------
-
-
-# Statuses a reconciler acts on: entering one kicks `reconcile_kafka` after commit.
-RECONCILER_STATUSES = frozenset(
-    {KafkaStatus.ACCEPTED, KafkaStatus.PREPARING, KafkaStatus.DEPROVISION, KafkaStatus.DELETING}
-)
-
-
-def kafka_transition(
-    *,
-    kafka: KafkaRequest,
-    to: str,
-    reason: str = "",
-    actor: str = "system",
-    kick_reconciler: bool = True,
-    **fields: Any,
-) -> KafkaRequest:
-    """Move ``kafka`` to ``to`` if it is still in the status it was read in.
-
-    A compare-and-set on the old status: when another worker got there first the
-    UPDATE matches no row and ``StaleState`` is raised; nothing is written. Extra
-    ``fields`` are written in the same UPDATE. Entering a status a reconciler acts
-    on kicks it after commit, unless the caller continues the work itself.
-    """
-    from_status = kafka.status
-    if to not in TRANSITIONS[from_status]:
-        raise InvalidTransition(kafka.pk, from_status, to)
-    now = timezone.now()
-    with transaction.atomic():
-        updated = KafkaRequest.objects.filter(pk=kafka.pk, status=from_status).update(
-            status=to, updated_at=now, **fields
-        )
-        if updated != 1:
-            raise StaleState(kafka.pk, from_status)
-        KafkaStatusChange.objects.create(
-            kafka_id=kafka.pk, from_status=from_status, to_status=to, reason=reason, actor=actor
-        )
-        if kick_reconciler and to in RECONCILER_STATUSES:
-            kick("kafkas.tasks.reconcile_kafka", kafka.pk)
-    for name, value in fields.items():
-        setattr(kafka, name, value)
-    kafka.status = to
-    kafka.updated_at = now
-    logger.info("kafka %s: %s -> %s %s", kafka.pk, from_status, to, reason)
-    return kafka
-
-
-# --- Create ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +89,7 @@ def kafka_create(*, principal: Principal, request: KafkaCreate) -> KafkaRequest:
         instance_type=instance_type,
         size=size,
         billing=plan.billing,
+        usage=selectors.streaming_units_used,
         cloud_provider=plan.cloud_provider,
     )
     try:
@@ -192,7 +119,7 @@ def _insert(plan: _CreatePlan, quota: QuotaBackend, reservation: Reservation | N
     """Re-check every limit and insert, under the capacity lock, so concurrent creates cannot both pass."""
     try:
         with transaction.atomic():
-            locks.lock(CAPACITY_LOCK)
+            capacity.lock()
             cluster_id, provider_name, region_name = _capacity_checks(plan)
             if reservation is None:
                 reservation = quota.reserve(
@@ -201,6 +128,7 @@ def _insert(plan: _CreatePlan, quota: QuotaBackend, reservation: Reservation | N
                     instance_type=plan.instance_type,
                     size=plan.size,
                     billing=plan.billing,
+                    usage=selectors.streaming_units_used,
                 )
             return _create_row(plan, quota, reservation, cluster_id, provider_name, region_name)
     except IntegrityError:
@@ -260,7 +188,7 @@ def _create_row(
     KafkaStatusChange.objects.create(
         kafka=kafka, from_status="", to_status=KafkaStatus.ACCEPTED, reason="created", actor=principal.username
     )
-    kick("kafkas.tasks.reconcile_kafka", kafka.id)
+    kick(RECONCILE_TASK, kafka.id)
     return kafka
 
 
@@ -426,79 +354,3 @@ def _check_developer_limit(principal: Principal, instance_type: InstanceType) ->
     if selectors.developer_instance_count(org_id=principal.org_id, owner=principal.username) >= maximum:
         noun = "Trial instance is" if maximum == 1 else "Trial instances are"
         raise errors.ServiceError(errors.TOO_MANY_KAFKA_INSTANCES, f"only {maximum} {noun} allowed")
-
-
-# --- Update ---------------------------------------------------------------------------
-
-
-def kafka_update(
-    *, principal: Principal, kafka_id: str, owner: str | None = None, reauthentication_enabled: bool | None = None
-) -> KafkaRequest:
-    """PATCH /kafkas/{id}: owner and reauthentication, by the owner or an org admin (§1.6)."""
-    kafka = selectors.kafka_get(principal=principal, kafka_id=kafka_id)
-    is_owner = kafka.owner == principal.username
-    if kafka.organisation_id != principal.org_id or not (principal.is_org_admin or is_owner):
-        raise errors.ServiceError(errors.UNAUTHORIZED, "user not authorized to perform this action")
-    changes: dict[str, Any] = {}
-    if owner is not None and owner != kafka.owner:
-        _validate_new_owner(principal, owner)
-        changes["owner"] = owner
-    if reauthentication_enabled is not None and reauthentication_enabled != kafka.reauthentication_enabled:
-        changes["reauthentication_enabled"] = reauthentication_enabled
-    if changes:
-        # Rows on their way out are never updated (silently, as upstream).
-        KafkaRequest.objects.filter(pk=kafka.pk).exclude(status__in=DELETION_STATUSES).update(
-            updated_at=timezone.now(), **changes
-        )
-        kafka.refresh_from_db()
-    return kafka
-
-
-def _validate_new_owner(principal: Principal, owner: str) -> None:
-    """Only an org admin hands a Kafka to someone else, and only to an account of the org (§1.6, §7.6)."""
-    if not owner:
-        raise errors.ServiceError(errors.MINIMUM_FIELD_LENGTH, "owner must not be empty")
-    if len(owner) > TEXT_MAX_LENGTH:
-        raise errors.ServiceError(errors.MAXIMUM_FIELD_LENGTH, f"owner is longer than {TEXT_MAX_LENGTH} characters")
-    if not principal.is_org_admin:
-        raise errors.ServiceError(errors.UNAUTHORIZED, "only an organization admin may change the owner of a Kafka")
-    if not settings.FLEET_VALIDATE_KAFKA_OWNER:
-        return
-    try:
-        member = ams_client().account_in_org(owner, org_external_id=principal.org_id)
-    except AMSError:
-        logger.exception("AMS account lookup for %s failed", owner)
-        raise errors.ServiceError(errors.GENERAL, "unable to verify the new owner at this time") from None
-    if not member:
-        raise errors.bad_request(f"user {owner} does not belong in your organization")
-
-
-# --- Delete ---------------------------------------------------------------------------
-
-
-def kafka_delete(*, principal: Principal, kafka_id: str) -> None:
-    """DELETE /kafkas/{id}: org admins may delete any Kafka of the org, others their own (§1.7)."""
-    visible = selectors.kafkas_visible_to(principal)
-    if not principal.is_org_admin:
-        visible = visible.filter(owner=principal.username)
-    kafka = visible.filter(pk=kafka_id).first()
-    if kafka is None:
-        raise selectors.not_found(principal, kafka_id)
-    kafka_deprovision(kafka=kafka, reason="deleted by user", actor=principal.username)
-
-
-def kafka_deprovision(*, kafka: KafkaRequest, reason: str, actor: str = "system") -> bool:
-    """Mark a Kafka for deletion. Returns False when it already is on its way out.
-
-    A reconciler may move the row at the same moment; a lost compare-and-set is
-    retried on the fresh row, so the user's delete always wins.
-    """
-    for _ in range(5):
-        if kafka.status in DELETION_STATUSES:
-            return False
-        try:
-            kafka_transition(kafka=kafka, to=KafkaStatus.DEPROVISION, reason=reason, actor=actor)
-            return True
-        except StaleState:
-            kafka = KafkaRequest.objects.get(pk=kafka.pk)
-    raise errors.ServiceError(errors.GENERAL, f"kafka {kafka.pk} kept changing while being deleted; try again")
