@@ -22,11 +22,12 @@ install: $(BIN)/.installed ## create .venv and install the pinned requirements
 run: install ## migrate, seed and start everything on http://$(HOST):$(PORT) (SQLite under var/)
 	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
-test: install lint migrations-check pytest ## ruff, migration check and the full test suite on PostgreSQL
+test: install lint migrations-check pytest ## ruff, import contracts, migration check and the full test suite on PostgreSQL
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, and the import contracts between the apps (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 fmt: install ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

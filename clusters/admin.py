@@ -1,6 +1,19 @@
 from django.contrib import admin
 
-from clusters.models import Cluster, ScalingDecision
+from clusters.models import Cluster, ClusterStatusChange, ScalingDecision
+
+
+class StatusChangeInline(admin.TabularInline):
+    """The cluster's status history: read-only, newest last."""
+
+    model = ClusterStatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ("created_at", "from_status", "to_status", "reason", "actor")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Cluster)
@@ -37,6 +50,7 @@ class ClusterAdmin(admin.ModelAdmin):
     )
     exclude = ("client_secret",)
     ordering = ("created_at",)
+    inlines = [StatusChangeInline]
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from fleetmanager.ids import new_xid
+from fleetmanager.models import StatusChange
 from fleetmanager.statemachine import StateMachine
 
 
@@ -138,7 +139,7 @@ class Cluster(models.Model):
         return tuple(t.strip() for t in self.supported_instance_type.split(",") if t.strip())
 
 
-class ClusterStatusChange(models.Model):
+class ClusterStatusChange(StatusChange):
     """History of every cluster status change, written in the same transaction as the change."""
 
     # SET_NULL: enterprise clusters are hard-deleted after cleanup; their history stays.
@@ -147,15 +148,9 @@ class ClusterStatusChange(models.Model):
     )
     # Kept beside the key so the history still names a cluster whose row is gone.
     cluster_ref = models.CharField(max_length=64)
-    from_status = models.CharField(max_length=64, blank=True, default="")
-    to_status = models.CharField(max_length=64)
-    reason = models.TextField(blank=True, default="")
-    actor = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         db_table = "cluster_status_changes"
-        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["cluster", "created_at"], name="cluster_status_changes_idx")]
 
     def __str__(self) -> str:

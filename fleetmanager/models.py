@@ -5,6 +5,24 @@ from __future__ import annotations
 from django.db import models
 
 
+class StatusChange(models.Model):
+    """One status change of a row: the history every state machine writes in the same transaction.
+
+    Concrete histories (Kafkas, clusters) add the key of the row they describe.
+    """
+
+    from_status = models.CharField(max_length=64, blank=True, default="")
+    to_status = models.CharField(max_length=64)
+    reason = models.TextField(blank=True, default="")
+    # Who caused it: a username, an SRE, "system" (a reconciler) or "data plane agent".
+    actor = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+
 class DistributedLock(models.Model):
     """A named row to lock with SELECT ... FOR UPDATE (upstream `distributed_locks`).
 

@@ -280,7 +280,7 @@ FLEET_ENABLE_DENY_LIST = envbool("FLEET_ENABLE_DENY_LIST", True)
 # Creating a Kafka needs the user's acceptance of the terms, asked of AMS (403/12).
 FLEET_ENABLE_TERMS_ACCEPTANCE = envbool("FLEET_ENABLE_TERMS_ACCEPTANCE", False)
 # A new Kafka owner (PATCH) must be an account of the organisation according to AMS (400/21).
-FLEET_VALIDATE_KAFKA_OWNER = envbool("FLEET_VALIDATE_KAFKA_OWNER", PRODUCTION)
+FLEET_VALIDATE_KAFKA_OWNER = envbool("FLEET_VALIDATE_KAFKA_OWNER", PRODUCTION and FLEET_OCM_ENABLED)
 # During maintenance, only organisations of the access list may use the user API (403/18).
 FLEET_ENABLE_ACCESS_LIST = envbool("FLEET_ENABLE_ACCESS_LIST", False)
 # Create a canary service account per Kafka and fill the CR's OAuth section (upstream --mas-sso-enable-auth).
@@ -291,6 +291,18 @@ FLEET_ENABLE_KAFKA_OWNER_CONFIG = envbool("FLEET_ENABLE_KAFKA_OWNER_CONFIG", Fal
 FLEET_ENABLE_KAFKA_CNAME_REGISTRATION = envbool("FLEET_ENABLE_KAFKA_CNAME_REGISTRATION", False)
 if FLEET_KAFKA_SSO_AUTH and not FLEET_SSO_ENABLED:
     raise ImproperlyConfigured("FLEET_KAFKA_SSO_AUTH needs the SSO integration: set FLEET_SSO_ENABLED=true")
+# Without OCM (an installation of standalone clusters, quota from the quota list) nothing may need it.
+if not FLEET_OCM_ENABLED:
+    for _name, _needs_ocm in (
+        ("FLEET_QUOTA_TYPE=ams", FLEET_QUOTA_TYPE == "ams"),
+        ("FLEET_DATAPLANE_SCALING_TYPE=auto", FLEET_DATAPLANE_SCALING_TYPE == "auto"),
+        ("FLEET_ENABLE_TERMS_ACCEPTANCE=true", FLEET_ENABLE_TERMS_ACCEPTANCE),
+        ("FLEET_VALIDATE_KAFKA_OWNER=true", FLEET_VALIDATE_KAFKA_OWNER),
+    ):
+        if _needs_ocm:
+            raise ImproperlyConfigured(
+                f"{_name} needs OCM/AMS: set FLEET_OCM_ENABLED=true or change {_name.split('=')[0]}"
+            )
 
 
 # --- Reconcilers (django-q2 on the ORM broker) -----------------------------------------

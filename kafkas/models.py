@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from fleetmanager.ids import new_xid
+from fleetmanager.models import StatusChange
 from fleetmanager.statemachine import StateMachine
 
 
@@ -212,19 +213,13 @@ class KafkaRequest(models.Model):
         return f"/api/kafkas_mgmt/v1/kafkas/{self.id}"
 
 
-class KafkaStatusChange(models.Model):
-    """History of every status change, written in the same transaction as the change."""
+class KafkaStatusChange(StatusChange):
+    """History of every Kafka status change, written in the same transaction as the change."""
 
     kafka = models.ForeignKey(KafkaRequest, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=32, blank=True, default="")
-    to_status = models.CharField(max_length=32)
-    reason = models.TextField(blank=True, default="")
-    actor = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         db_table = "kafka_status_changes"
-        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["kafka", "created_at"], name="kafka_status_changes_kafka_idx")]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from fleetmanager.api.fields import (
 )
 from fleetmanager.api.schema import list_serializer
 from fleetmanager.billing import BillingModel
-from fleetmanager.fleetconfig import fleet_config
+from fleetmanager.fleetconfig import InstanceType, KafkaSize, fleet_config
 from fleetmanager.fleetconfig.quantities import quantity_bytes
 from kafkas.models import KafkaRequest
 
@@ -115,33 +115,40 @@ class KafkaRequestSerializer(OmitEmptySerializer):
         return None
 
     def get_instance_type_name(self, kafka: KafkaRequest) -> str | None:
-        instance_type = fleet_config().instance_types.get(kafka.instance_type)
-        return instance_type.display_name if instance_type and instance_type.size(kafka.size_id) else None
+        instance_type, size = self._sizing(kafka)
+        return instance_type.display_name if instance_type and size else None
 
     def get_ingress_throughput_per_sec(self, kafka: KafkaRequest) -> str | None:
-        return _size_value(kafka, "ingress_throughput_per_sec")
+        return self._size_value(kafka, "ingress_throughput_per_sec")
 
     def get_egress_throughput_per_sec(self, kafka: KafkaRequest) -> str | None:
-        return _size_value(kafka, "egress_throughput_per_sec")
+        return self._size_value(kafka, "egress_throughput_per_sec")
 
     def get_total_max_connections(self, kafka: KafkaRequest) -> int | None:
-        return _size_value(kafka, "total_max_connections")
+        return self._size_value(kafka, "total_max_connections")
 
     def get_max_partitions(self, kafka: KafkaRequest) -> int | None:
-        return _size_value(kafka, "max_partitions")
+        return self._size_value(kafka, "max_partitions")
 
     def get_max_data_retention_period(self, kafka: KafkaRequest) -> str | None:
-        return _size_value(kafka, "max_data_retention_period")
+        return self._size_value(kafka, "max_data_retention_period")
 
     def get_max_connection_attempts_per_sec(self, kafka: KafkaRequest) -> int | None:
-        return _size_value(kafka, "max_connection_attempts_per_sec")
+        return self._size_value(kafka, "max_connection_attempts_per_sec")
 
+    def _sizing(self, kafka: KafkaRequest) -> tuple[InstanceType | None, KafkaSize | None]:
+        """The Kafka's instance type and size in the configuration, looked up once per serializer and size."""
+        cache = self.__dict__.setdefault("_sizes", {})
+        key = (kafka.instance_type, kafka.size_id)
+        if key not in cache:
+            instance_type = fleet_config().instance_types.get(kafka.instance_type)
+            cache[key] = (instance_type, instance_type.size(kafka.size_id) if instance_type else None)
+        return cache[key]
 
-def _size_value(kafka: KafkaRequest, name: str) -> Any:
-    """A field of the Kafka's size in the configuration; None (left out) when the size is gone."""
-    instance_type = fleet_config().instance_types.get(kafka.instance_type)
-    size = instance_type.size(kafka.size_id) if instance_type else None
-    return getattr(size, name) if size else None
+    def _size_value(self, kafka: KafkaRequest, name: str) -> Any:
+        """A field of the Kafka's size; None (left out) when the size is gone from the configuration."""
+        size = self._sizing(kafka)[1]
+        return getattr(size, name) if size else None
 
 
 KafkaRequestListSerializer = list_serializer("KafkaRequestListSerializer", KafkaRequestSerializer, "KafkaRequestList")

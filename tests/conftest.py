@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from fleetmanager.devtokens import mint_token
 from fleetmanager.fleetconfig import reset_fleet_config
 from quota.services.sync import quota_sync_from_config
+from tests import writers
 from tests.contract import assert_matches_contract, assert_upstream_error, in_contract
 
 pytest_plugins = ["tests.fixtures.emulators"]
@@ -65,6 +66,31 @@ class Api:
 
     def delete(self, path: str, data: Any = None, **extra: Any) -> Any:
         return self.request("delete", path, data, **extra)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _guard_writers() -> Iterator[None]:
+    """Every database connection of the test process checks who writes each app's tables (tests/writers.py)."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    def on_connect(sender: Any, connection: Any, **kwargs: Any) -> None:
+        writers.install(connection)
+
+    connection_created.connect(on_connect, weak=False)
+    for connection in connections.all(initialized_only=False):
+        writers.install(connection)
+    yield
+    connection_created.disconnect(on_connect)
+
+
+@pytest.fixture(autouse=True)
+def one_writer_per_app() -> Iterator[None]:
+    """Fails the test when code outside an app's services wrote that app's tables during it."""
+    writers.take_violations()
+    yield
+    violations = writers.take_violations()
+    assert not violations, "writes outside the owning app's services:\n" + "\n".join(map(str, violations))
 
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}

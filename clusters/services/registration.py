@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from clusters import capacity, selectors
@@ -48,6 +49,11 @@ def require_org_admin(principal: Principal) -> None:
 
 
 def cluster_register(*, principal: Principal, registration: Registration) -> Cluster:
+    if not settings.FLEET_OCM_ENABLED:
+        # Ownership and the cluster itself are read from AMS and OCM, which this installation does not use.
+        raise errors.ServiceError(
+            errors.FORBIDDEN, "enterprise clusters cannot be registered: this installation does not use OCM"
+        )
     _validate_registration(registration)
     require_org_admin(principal)
     _require_ownership(principal, registration.cluster_id)

@@ -534,6 +534,8 @@ def _required_setting(name: str) -> str:
 @functools.cache
 def ams_client() -> AMSClient:
     """The process's AMS client, built from the FLEET_OCM_* settings (shared with OCM) on first use."""
+    if not settings.FLEET_OCM_ENABLED:
+        raise ImproperlyConfigured("FLEET_OCM_ENABLED is false: AMS (quota, subscriptions, terms) cannot be asked")
     return AMSClient(
         base_url=_required_setting("FLEET_OCM_BASE_URL"),
         token_url=_required_setting("FLEET_OCM_TOKEN_URL"),

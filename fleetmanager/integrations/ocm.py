@@ -606,6 +606,8 @@ _REQUIRED_SETTINGS = ("FLEET_OCM_BASE_URL", "FLEET_OCM_TOKEN_URL", "FLEET_OCM_CL
 @functools.cache
 def ocm_client() -> OCMClient:
     """The process's OCM client, built from the FLEET_OCM_* settings on first use."""
+    if not settings.FLEET_OCM_ENABLED:
+        raise ImproperlyConfigured("FLEET_OCM_ENABLED is false: clusters cannot be managed through OCM")
     missing = [name for name in _REQUIRED_SETTINGS if not getattr(settings, name, None)]
     if missing:
         raise ImproperlyConfigured(f"{', '.join(missing)} must be set to manage clusters through OCM")

@@ -72,6 +72,23 @@ def test_an_org_admin_registers_a_cluster(customer: None, admin: Api, sso_emulat
     assert [c["clientId"] for c in sso_emulator.clients()] == [f"kas-fleetshard-agent-{CID}"]
 
 
+def test_registration_records_who_registered_the_cluster(customer: None, admin: Api) -> None:
+    register(admin)
+
+    (change,) = Cluster.objects.get(cluster_id=CID).status_changes.all()
+    assert (change.from_status, change.to_status, change.actor) == ("", ClusterStatus.ACCEPTED, "olga")
+
+
+def test_without_ocm_registration_is_refused_and_nothing_is_written(customer: None, admin: Api, settings: Any) -> None:
+    settings.FLEET_OCM_ENABLED = False
+
+    response = register(admin)
+
+    assert (response.status_code, response.json()["code"]) == (403, "KAFKAS-MGMT-4")
+    assert "does not use OCM" in response.json()["reason"]
+    assert not Cluster.objects.exists()
+
+
 def test_the_org_reads_its_clusters_and_the_admin_the_parameters(customer: None, admin: Api, api: Api) -> None:
     register(admin)
     member = api.as_user("mia", ORG)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from clusters import services, tasks
-from clusters.models import TRANSITIONS, Cluster, ClusterStatus, ProviderType
+from clusters.models import TRANSITIONS, Cluster, ClusterStatus, ClusterStatusChange, ProviderType
 from fleetmanager import leases
 from fleetmanager.emulators import SSOEmulator
 from tests.factories import ClusterFactory, KafkaFactory
@@ -100,12 +100,20 @@ def test_cluster_transition_table(from_status: str, to_status: str) -> None:
     cluster = ClusterFactory(status=from_status)
 
     if to_status in TRANSITIONS[from_status]:
-        services.cluster_transition(cluster=cluster, to=to_status)
+        services.cluster_transition(cluster=cluster, to=to_status, reason="test", actor="sre")
         assert Cluster.objects.get(pk=cluster.pk).status == to_status
+        (change,) = ClusterStatusChange.objects.filter(cluster=cluster)
+        assert (change.from_status, change.to_status, change.reason, change.actor) == (
+            from_status,
+            to_status,
+            "test",
+            "sre",
+        )
     else:
         with pytest.raises(services.InvalidTransition):
             services.cluster_transition(cluster=cluster, to=to_status)
         assert Cluster.objects.get(pk=cluster.pk).status == from_status
+        assert not ClusterStatusChange.objects.filter(cluster=cluster).exists()
 
 
 def test_a_stale_cluster_write_is_refused() -> None:
@@ -115,6 +123,7 @@ def test_a_stale_cluster_write_is_refused() -> None:
 
     with pytest.raises(services.StaleState):
         services.cluster_transition(cluster=stale, to=ClusterStatus.WAITING_FOR_FLEETSHARD)
+    assert ClusterStatusChange.objects.filter(cluster=cluster).count() == 1
 
 
 def test_setup_schedules_is_idempotent(settings: Any) -> None:

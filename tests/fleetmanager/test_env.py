@@ -374,3 +374,27 @@ def test_it_refuses_an_unknown_fleet_env_listing_the_valid_choices() -> None:
     result = _django_setup(_clean_environ({**PRODUCTION_ENV, "FLEET_ENV": "staging"}))
     assert result.returncode != 0
     assert "FLEET_ENV='staging' must be one of: development, testing, production" in result.stderr
+
+
+OCM_SETTINGS = ("FLEET_OCM_BASE_URL", "FLEET_OCM_TOKEN_URL", "FLEET_OCM_CLIENT_ID", "FLEET_OCM_CLIENT_SECRET")
+
+
+def test_it_starts_in_production_without_ocm_when_nothing_needs_it() -> None:
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key not in OCM_SETTINGS}
+    result = _django_setup(_clean_environ({**env, "FLEET_OCM_ENABLED": "false"}))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("FLEET_QUOTA_TYPE", "ams"),
+        ("FLEET_DATAPLANE_SCALING_TYPE", "auto"),
+        ("FLEET_ENABLE_TERMS_ACCEPTANCE", "true"),
+        ("FLEET_VALIDATE_KAFKA_OWNER", "true"),
+    ],
+)
+def test_it_refuses_a_setting_that_needs_ocm_when_ocm_is_off(variable: str, value: str) -> None:
+    result = _django_setup(_clean_environ({"FLEET_OCM_ENABLED": "false", variable: value}))
+    assert result.returncode != 0
+    assert f"{variable}={value} needs OCM/AMS: set FLEET_OCM_ENABLED=true" in result.stderr

@@ -6,7 +6,15 @@ import itertools
 
 import pytest
 
-from kafkas.models import TRANSITIONS, KafkaRequest, KafkaStatus, KafkaStatusChange
+from kafkas.models import (
+    PROMOTION_STATES,
+    PROMOTION_TRANSITIONS,
+    TRANSITIONS,
+    KafkaRequest,
+    KafkaStatus,
+    KafkaStatusChange,
+    PromotionStatus,
+)
 from kafkas.services import InvalidTransition, StaleState, kafka_deprovision, kafka_transition
 from tests.factories import KafkaFactory
 
@@ -62,3 +70,43 @@ def test_deprovision_wins_over_a_concurrent_move() -> None:
     assert kafka_deprovision(kafka=stale_copy, reason="user") is True
 
     assert KafkaRequest.objects.get(pk=kafka.pk).status == KafkaStatus.DEPROVISION
+
+
+# --- the promotion status has a table of its own ----------------------------------------------
+
+PROMOTION_PAIRS = list(itertools.product(PromotionStatus.values, PromotionStatus.values))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("from_status", "to_status"), PROMOTION_PAIRS, ids=[f"{a or 'none'}->{b or 'none'}" for a, b in PROMOTION_PAIRS]
+)
+def test_promotion_transition_table(from_status: str, to_status: str) -> None:
+    kafka = KafkaFactory(status=KafkaStatus.READY, promotion_status=from_status)
+    rows = KafkaRequest.objects.all()
+
+    if to_status in PROMOTION_TRANSITIONS[from_status]:
+        PROMOTION_STATES.change(rows, pk=kafka.pk, from_state=from_status, to_state=to_status, promotion_details="d")
+        assert KafkaRequest.objects.get(pk=kafka.pk).promotion_status == to_status
+    else:
+        with pytest.raises(InvalidTransition):
+            PROMOTION_STATES.change(rows, pk=kafka.pk, from_state=from_status, to_state=to_status)
+        assert KafkaRequest.objects.get(pk=kafka.pk).promotion_status == from_status
+
+
+def test_every_promotion_status_has_a_row() -> None:
+    assert set(PROMOTION_TRANSITIONS) == set(PromotionStatus.values)
+    assert PromotionStatus.NONE in PROMOTION_TRANSITIONS[PromotionStatus.PROMOTING]
+
+
+@pytest.mark.django_db
+def test_a_stale_promotion_change_writes_nothing() -> None:
+    kafka = KafkaFactory(status=KafkaStatus.READY, promotion_status=PromotionStatus.PROMOTING)
+    rows = KafkaRequest.objects.all()
+    PROMOTION_STATES.change(rows, pk=kafka.pk, from_state=PromotionStatus.PROMOTING, to_state=PromotionStatus.NONE)
+
+    with pytest.raises(StaleState):
+        PROMOTION_STATES.change(
+            rows, pk=kafka.pk, from_state=PromotionStatus.PROMOTING, to_state=PromotionStatus.FAILED
+        )
+    assert KafkaRequest.objects.get(pk=kafka.pk).promotion_status == PromotionStatus.NONE
