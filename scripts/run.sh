@@ -10,7 +10,10 @@ HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 EMULATOR_PORT="${EMULATOR_PORT:-8001}"
 export FLEET_ENV="${FLEET_ENV:-development}"
+# Every emulated integration lives on EMULATOR_PORT: SSO, and OCM/AMS with their token realm.
 export FLEET_SSO_BASE_URL="${FLEET_SSO_BASE_URL:-http://127.0.0.1:$EMULATOR_PORT/sso}"
+export FLEET_OCM_BASE_URL="${FLEET_OCM_BASE_URL:-http://127.0.0.1:$EMULATOR_PORT/ocm}"
+export FLEET_OCM_TOKEN_URL="${FLEET_OCM_TOKEN_URL:-http://127.0.0.1:$EMULATOR_PORT/sso/realms/redhat-external/protocol/openid-connect/token}"
 # Metrics of the API and the reconciler processes are merged into one /metrics.
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR" var/log
