@@ -73,10 +73,15 @@ class SimulatedAgent:
             stop.wait(max(0.0, self.options.poll_interval - (time.monotonic() - started)))
 
     def tick(self) -> None:
+        """One poll: the cluster report when due, then the Kafkas. A failed cluster report is logged
+        and tried again at the next resync; it never keeps the Kafkas' statuses from being reported."""
         now = time.monotonic()
         if not self._last_cluster_report or now - self._last_cluster_report >= self.options.resync_interval:
-            self.report_cluster()
             self._last_cluster_report = now
+            try:
+                self.report_cluster()
+            except requests.RequestException as exc:
+                logger.warning("agent %s: cluster report failed: %s", self.options.cluster_id, exc)
         items = self._request("GET", "/kafkas").json().get("items", [])
         statuses = {item["id"]: self._status_of(item, now) for item in items}
         if statuses:
@@ -86,13 +91,12 @@ class SimulatedAgent:
             del self._kafkas[kafka_id]
 
     def report_cluster(self) -> None:
-        used = len(self._kafkas)
+        # More Kafkas than --capacity (placed before the limit was lowered, or by hand) leave no room:
+        # remaining capacity is never negative.
+        remaining = max(self.options.capacity_units - len(self._kafkas), 0)
         capacity = {
-            "standard": {"maxUnits": self.options.capacity_units, "remainingUnits": self.options.capacity_units - used},
-            "developer": {
-                "maxUnits": self.options.capacity_units,
-                "remainingUnits": self.options.capacity_units - used,
-            },
+            instance_type: {"maxUnits": self.options.capacity_units, "remainingUnits": remaining}
+            for instance_type in ("standard", "developer")
         }
         body = {"conditions": [{"type": "Ready", "status": "True"}], "capacity": capacity, "strimzi": STRIMZI}
         self._request("PUT", "/status", json=body)

@@ -17,6 +17,7 @@ from agents.serializers import (
     KafkaStatusesSerializer,
     ManagedKafkaListSerializer,
 )
+from fleetmanager.api.params import required_body
 from fleetmanager.api.schema import error_responses
 from kafkas import selectors as kafka_selectors
 
@@ -45,7 +46,7 @@ class AgentClusterStatusView(AgentView):
         responses={204: OpenApiResponse(description="Cluster status is updated"), **error_responses(400, 404)},
     )
     def put(self, request: Request, id: str) -> Response:
-        payload = ClusterStatusSerializer(data=request.data)
+        payload = ClusterStatusSerializer(data=required_body(request))
         payload.is_valid(raise_exception=True)
         services.cluster_status_report(cluster=self.cluster, report=payload.validated_data)
         return Response(status=204)
@@ -73,7 +74,7 @@ class AgentKafkaStatusView(AgentView):
         },
     )
     def put(self, request: Request, id: str) -> Response:
-        payload = KafkaStatusesSerializer(data=request.data)
+        payload = KafkaStatusesSerializer(data=required_body(request))
         payload.is_valid(raise_exception=True)
         services.kafka_status_report(cluster=self.cluster, report=payload.validated_data)
         return Response(status=200)

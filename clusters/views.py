@@ -23,7 +23,7 @@ from clusters.serializers import (
 )
 from clusters.services import registration
 from fleetmanager.api.pagination import single_page
-from fleetmanager.api.params import require_async
+from fleetmanager.api.params import require_async, required_body
 from fleetmanager.api.permissions import IsAuthenticatedToken, principal_of
 from fleetmanager.api.schema import ASYNC_PARAMETER, error_responses
 
@@ -101,7 +101,7 @@ class EnterpriseClusterViewSet(viewsets.ViewSet):
         return Response(EnterpriseClusterListSerializer(page, context={"units_used": used}).data)
 
     def create(self, request: Request) -> Response:
-        payload = EnterpriseClusterPayloadSerializer(data=request.data)
+        payload = EnterpriseClusterPayloadSerializer(data=required_body(request))
         payload.is_valid(raise_exception=True)
         cluster = registration.cluster_register(
             principal=principal_of(request), registration=registration.Registration(**payload.validated_data)

@@ -142,3 +142,16 @@ def bad_request(reason: str) -> ServiceError:
 
 def sync_not_supported() -> ServiceError:
     return ServiceError(SYNC_ACTION_NOT_SUPPORTED)
+
+
+class ServiceUnavailable(ServiceError):
+    """A dependency the service cannot work without (its database) is away: retry shortly.
+
+    Upstream has no code for this; the body is its General error (9) with a reason that
+    says what happened, and the API answers 503 with ``Retry-After``.
+    """
+
+    retry_after = 5
+
+    def __init__(self, reason: str = "the service is temporarily unavailable; retry in a few seconds") -> None:
+        super().__init__(GENERAL, reason)

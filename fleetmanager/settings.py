@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "fleetmanager.api.middleware.OperationIdMiddleware",
+    # Before anything reads the host, the query string or the body: refusals in the upstream JSON shape.
+    "fleetmanager.api.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fleetmanager.api.middleware.StripTrailingSlashMiddleware",
@@ -108,6 +110,9 @@ TEMPLATES = [
 # "database is locked" surprises. Production and the tests use PostgreSQL (DATABASE_URL).
 SQLITE_PATH = VAR_DIR / "fleet.sqlite3"
 DATABASE_URL = envstr("DATABASE_URL")
+# While the database is unreachable, requests fail within this many seconds (503) instead of
+# hanging on a connect; persistent connections are health-checked, so all recover by themselves.
+FLEET_DB_CONNECT_TIMEOUT_SECONDS = envint("FLEET_DB_CONNECT_TIMEOUT_SECONDS", 3, minimum=1)
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -116,6 +121,8 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", FLEET_DB_CONNECT_TIMEOUT_SECONDS)
 elif PRODUCTION:
     raise ImproperlyConfigured("DATABASE_URL must be set in production")
 else:
@@ -189,6 +196,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 FLEET_MAX_REQUEST_BODY_BYTES = envint("FLEET_MAX_REQUEST_BODY_BYTES", 1024 * 1024, minimum=1024)
+# Django's own limit on reading a body into memory is the same, so ours always speaks first.
+DATA_UPLOAD_MAX_MEMORY_SIZE = FLEET_MAX_REQUEST_BODY_BYTES
 
 # --- Fleet manager configuration files (upstream formats) -------------------------------
 FLEET_CONFIG_DIR = Path(envstr("FLEET_CONFIG_DIR", str(BASE_DIR / "config")))

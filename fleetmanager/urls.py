@@ -27,10 +27,13 @@ urlpatterns = [
     path(f"{V1}/docs/private/schema", PublicSchemaView.as_view(urlconf=private_urls), name="schema-private"),
     path(f"{V1}/docs", PublicSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path(f"{V1}/docs/private", PublicSwaggerView.as_view(url_name="schema-private"), name="swagger-ui-private"),
-    re_path(r"^api/kafkas_mgmt(?P<rest>/.*)?$", views.api_not_found),
+    # Every other path under the API prefix, whatever characters it holds (an encoded newline too).
+    re_path(r"^api/kafkas_mgmt(?:/[\s\S]*)?$", views.api_not_found),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
 ]
 
+handler400 = "fleetmanager.api.views.bad_request"
+handler404 = "fleetmanager.api.views.page_not_found"
 handler500 = "fleetmanager.api.views.server_error"

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from fleetmanager.api.instance_types import SupportedKafkaInstanceTypesListSerializer
 from fleetmanager.api.pagination import page_request, paginate
-from fleetmanager.api.params import require_async
+from fleetmanager.api.params import require_async, required_body
 from fleetmanager.api.permissions import principal_of
 from fleetmanager.api.schema import ASYNC_PARAMETER, LIST_PARAMETERS, error_responses
 from kafkas import selectors, services
@@ -78,7 +78,7 @@ class KafkaViewSet(viewsets.ViewSet):
         # Upstream checks the terms in a middleware, before the handler reads anything.
         require_terms_accepted(principal_of(request))
         # Upstream decodes the body before any validator runs, so a bad body wins over async.
-        payload = KafkaCreateSerializer(data=request.data)
+        payload = KafkaCreateSerializer(data=required_body(request))
         payload.is_valid(raise_exception=True)
         require_async(request)
         kafka = services.kafka_create(
@@ -91,14 +91,14 @@ class KafkaViewSet(viewsets.ViewSet):
         return Response(KafkaRequestSerializer(kafka).data)
 
     def partial_update(self, request: Request, id: str) -> Response:
-        payload = KafkaUpdateSerializer(data=request.data)
+        payload = KafkaUpdateSerializer(data=required_body(request))
         payload.is_valid(raise_exception=True)
         kafka = services.kafka_update(principal=principal_of(request), kafka_id=id, **payload.validated_data)
         return Response(KafkaRequestSerializer(kafka).data)
 
     @action(detail=True, methods=["post"])
     def promote(self, request: Request, id: str) -> Response:
-        payload = KafkaPromoteSerializer(data=request.data)
+        payload = KafkaPromoteSerializer(data=required_body(request))
         payload.is_valid(raise_exception=True)
         require_async(request)
         services.kafka_promote(

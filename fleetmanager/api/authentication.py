@@ -29,7 +29,11 @@ def verify_token(token: str) -> dict[str, Any]:
         raise AuthenticationFailed("Bearer token is malformed") from None
     if header.get("alg") != "RS256":
         raise AuthenticationFailed("Bearer token must be signed with RS256")
-    candidates = key_store.key_for(header.get("kid"))
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        # As upstream: the key id picks the one key to verify with; a token without one is refused.
+        raise AuthenticationFailed("Bearer token can't be verified: its header names no signing key (kid)")
+    candidates = key_store.key_for(kid)
     if not candidates:
         raise AuthenticationFailed("Bearer token can't be verified: its signing key is not trusted")
     for key in candidates:

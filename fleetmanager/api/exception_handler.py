@@ -10,7 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -74,6 +78,8 @@ HTTP_STATUS: dict[int, int] = {
 
 
 def http_status(error: errors.ServiceError) -> int:
+    if isinstance(error, errors.ServiceUnavailable):
+        return 503
     return HTTP_STATUS[error.code]
 
 
@@ -88,9 +94,15 @@ def error_response(error: errors.ServiceError, request: Any = None) -> Response:
     status = http_status(error)
     log = logger.error if status >= 500 else logger.info
     log("%s %s -> %s", getattr(request, "method", "-"), getattr(request, "path", "-"), error)
-    # A 401 tells the client how to authenticate (RFC 6750).
-    headers = {"WWW-Authenticate": 'Bearer realm="kafkas_mgmt"'} if status == 401 else None
-    return Response(body, status=status, headers=headers)
+    return Response(body, status=status, headers=_headers(error, status))
+
+
+def _headers(error: errors.ServiceError, status: int) -> dict[str, str] | None:
+    if status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="kafkas_mgmt"'}  # how to authenticate (RFC 6750)
+    if isinstance(error, errors.ServiceUnavailable):
+        return {"Retry-After": str(error.retry_after)}
+    return None
 
 
 def _validation_reason(detail: Any, prefix: str = "") -> str:
@@ -110,6 +122,20 @@ def translate(exc: Exception) -> errors.ServiceError:
     """Map any exception to the upstream error it should surface as."""
     if isinstance(exc, errors.ServiceError):
         return exc
+    if isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        # The database is away (down, restarting, unreachable): nothing was done; the client may retry.
+        logger.error("database unavailable: %s", exc)
+        return errors.ServiceUnavailable()
+    if isinstance(exc, RequestDataTooBig):
+        return errors.ServiceError(
+            errors.MALFORMED_REQUEST, f"request body is larger than {settings.FLEET_MAX_REQUEST_BODY_BYTES} bytes"
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return errors.bad_request(
+            f"too many query parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} are accepted"
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return errors.bad_request("the request was refused as malformed")
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         return errors.ServiceError(errors.UNAUTHENTICATED, str(exc.detail))
     if isinstance(exc, drf.MethodNotAllowed):
@@ -148,4 +174,8 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response:
 def json_error(request: HttpRequest, error: errors.ServiceError) -> JsonResponse:
     """The same body for plain Django views (404/500 handlers outside DRF)."""
     body = ErrorSerializer(ErrorBody.of(error, operation_id_of(request))).data
-    return JsonResponse(body, status=http_status(error))
+    status = http_status(error)
+    response = JsonResponse(body, status=status)
+    for name, value in (_headers(error, status) or {}).items():
+        response[name] = value
+    return response

@@ -27,7 +27,6 @@ logger = logging.getLogger("fleetmanager.auth")
 class KeyStore:
     def __init__(self) -> None:
         self._keys: dict[str, PyJWK] = {}
-        self._unnamed: list[PyJWK] = []
         self._loaded_at = 0.0
         self._last_refresh_attempt = 0.0
         self._lock = threading.Lock()
@@ -35,11 +34,11 @@ class KeyStore:
     def reset(self) -> None:
         """Forget every cached key (tests, and settings changes at run time)."""
         with self._lock:
-            self._keys, self._unnamed = {}, []
+            self._keys = {}
             self._loaded_at = self._last_refresh_attempt = 0.0
 
-    def key_for(self, kid: str | None) -> list[PyJWK]:
-        """Candidate keys for a token header's kid (all unnamed keys when kid is absent)."""
+    def key_for(self, kid: str) -> list[PyJWK]:
+        """The trusted key with this kid, as a list of at most one."""
         with self._lock:
             if not self._loaded_at or time.monotonic() - self._loaded_at > settings.FLEET_JWKS_CACHE_SECONDS:
                 self._refresh()
@@ -49,9 +48,7 @@ class KeyStore:
                 found = self._lookup(kid)
             return found
 
-    def _lookup(self, kid: str | None) -> list[PyJWK]:
-        if kid is None:
-            return list(self._unnamed) + list(self._keys.values())
+    def _lookup(self, kid: str) -> list[PyJWK]:
         key = self._keys.get(kid)
         return [key] if key else []
 
@@ -64,20 +61,14 @@ class KeyStore:
 
     def _refresh(self) -> None:
         keys: dict[str, PyJWK] = {}
-        unnamed: list[PyJWK] = []
         for jwk in self._all_jwks():
             try:
-                key = PyJWK(jwk)
+                keys[jwk["kid"]] = PyJWK(jwk)
             except PyJWKError as exc:
                 logger.warning("ignoring unusable JWK %s: %s", jwk.get("kid", "?"), exc)
-                continue
-            if jwk.get("kid"):
-                keys[jwk["kid"]] = key
-            else:
-                unnamed.append(key)
         # Keep the old keys when every source failed, rather than locking everyone out.
-        if keys or unnamed or not self._keys:
-            self._keys, self._unnamed = keys, unnamed
+        if keys or not self._keys:
+            self._keys = keys
         self._loaded_at = time.monotonic()
 
     def _all_jwks(self) -> list[dict[str, Any]]:
@@ -90,7 +81,17 @@ class KeyStore:
             dev = devkeys.dev_public_jwk()
             if dev:
                 jwks.append(dev)
-        return [jwk for jwk in jwks if jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig"]
+        return [jwk for jwk in jwks if _usable(jwk)]
+
+
+def _usable(jwk: dict[str, Any]) -> bool:
+    """An RSA signing key with a kid, meant for RS256 when it says what it is meant for (RFC 7517 §4.4)."""
+    if jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
+        return False
+    if not jwk.get("kid"):
+        logger.warning("ignoring a JWK without kid: tokens name the key they were signed with")
+        return False
+    return jwk.get("alg", "RS256") == "RS256"
 
 
 def _read_file(path: Path) -> list[dict[str, Any]]:

@@ -1,14 +1,21 @@
-"""Request-wide behaviour of the API: operation ids and upstream path handling."""
+"""Request-wide behaviour of the API: operation ids, upstream path handling, and refusing bad requests early."""
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, TooManyFieldsSent
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 
 from fleetmanager import errors
 from fleetmanager.api.exception_handler import json_error
 from fleetmanager.ids import new_xid
+
+logger = logging.getLogger("fleetmanager.api")
 
 API_PREFIX = "/api/kafkas_mgmt"
 OPERATION_ID_HEADER = "X-Operation-ID"
@@ -69,3 +76,71 @@ class RejectNulCharactersMiddleware:
                     request, errors.bad_request("NUL characters (%00) are not allowed in query parameters")
                 )
         return self.get_response(request)
+
+
+class RequestGuardMiddleware:
+    """Refuse, in the upstream JSON shape, what Django would answer with an HTML page or read unbounded.
+
+    For every request under the API prefix, whatever its method: a Host header outside
+    ``ALLOWED_HOSTS`` (400/21), more query parameters than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``
+    (400/21), a body larger than ``FLEET_MAX_REQUEST_BODY_BYTES`` (400/17, judged from
+    Content-Length without reading it). A chunked body (no Content-Length) is read here, up
+    to the limit, when the server has de-chunked it (gunicorn sets ``wsgi.input_terminated``),
+    so the views see it like any other body; otherwise it is refused (400/17) rather than
+    silently taken as empty.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX):
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return json_error(request, refusal)
+        return self.get_response(request)
+
+    def _refusal(self, request: HttpRequest) -> errors.ServiceError | None:
+        try:
+            request.get_host()
+        except DisallowedHost:
+            host = request.META.get("HTTP_HOST", "")[:100]
+            return errors.bad_request(f"the Host header '{host}' is not one this service answers to")
+        try:
+            request.GET  # noqa: B018 (parsed now, so a flood of fields is refused here)
+        except TooManyFieldsSent:
+            return errors.bad_request(
+                f"too many query parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} are accepted"
+            )
+        return _body_refusal(request)
+
+
+def _body_refusal(request: HttpRequest) -> errors.ServiceError | None:
+    limit = settings.FLEET_MAX_REQUEST_BODY_BYTES
+    declared = request.META.get("CONTENT_LENGTH")
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if declared not in (None, "") and not chunked:
+        try:
+            length = int(declared)
+        except ValueError:
+            return errors.ServiceError(errors.MALFORMED_REQUEST, f"invalid Content-Length header '{declared[:40]}'")
+        if length > limit:
+            return _too_large(limit)
+        return None
+    if not chunked:
+        return None  # no body
+    if not request.META.get("wsgi.input_terminated"):
+        return errors.ServiceError(
+            errors.MALFORMED_REQUEST, "a chunked request body cannot be read here: send a Content-Length header"
+        )
+    body = request.META["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        return _too_large(limit)
+    # From here on the request looks like one sent with a Content-Length.
+    request.META["CONTENT_LENGTH"] = str(len(body))
+    request._stream = LimitedStream(io.BytesIO(body), len(body))  # noqa: SLF001 (Django reads the body from here)
+    return None
+
+
+def _too_large(limit: int) -> errors.ServiceError:
+    return errors.ServiceError(errors.MALFORMED_REQUEST, f"request body is larger than {limit} bytes")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from functools import cache
 from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -16,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fleetmanager import errors
-from fleetmanager.api.exception_handler import json_error
+from fleetmanager.api.exception_handler import json_error, translate
 from fleetmanager.api.pagination import page_request, paginate_list
 from fleetmanager.api.schema import (
     ApiMetadata,
@@ -28,6 +32,8 @@ from fleetmanager.api.schema import (
     VersionMetadata,
     VersionMetadataSerializer,
 )
+
+logger = logging.getLogger("fleetmanager.api")
 
 API_HREF = "/api/kafkas_mgmt"
 V1_HREF = f"{API_HREF}/v1"
@@ -101,9 +107,29 @@ class OpenApiView(PublicView):
         return HttpResponse(_contract_json(), content_type="application/json")
 
 
-def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+# Bearer-token APIs carry no cookies a cross-site form could ride on: no CSRF check, whatever the method.
+@csrf_exempt
+def api_not_found(request: HttpRequest) -> JsonResponse:
     """Any unknown path under /api/kafkas_mgmt answers 404/7 in the upstream shape."""
     return json_error(request, errors.not_found(f"the requested resource '{request.path}' doesn't exist"))
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_HREF)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's handler400 (a SuspiciousOperation outside a view): the upstream shape under the API."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    return json_error(request, translate(exception))
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's handler404: 404/7 under the API (any path the catch-all route did not match), HTML elsewhere."""
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return api_not_found(request)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
@@ -112,12 +138,15 @@ def server_error(request: HttpRequest) -> JsonResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database readiness for load balancers and `make run`'s wait loop."""
-    from django.db import connection
+    """Liveness and database readiness for load balancers and `make run`'s wait loop.
 
+    The reason stays vague on purpose: the database's address and the driver's message go
+    to the log, not to whoever can reach this URL.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as exc:  # any database failure means "not ready"
-        return JsonResponse({"status": "unavailable", "database": str(exc)}, status=503)
+    except DatabaseError as exc:  # any database failure means "not ready"
+        logger.error("health check: the database is unreachable: %s", exc)
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
