@@ -24,5 +24,5 @@ ENV FLEET_ENV=production \
 EXPOSE 8000
 
 # Migrations run as a separate step of each release: `python manage.py migrate`.
-CMD ["gunicorn", "fleetmanager.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", \
+CMD ["gunicorn", "-c", "python:fleetmanager.gunicorn", "fleetmanager.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", \
      "--timeout", "60", "--access-logfile", "-"]

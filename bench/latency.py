@@ -78,6 +78,8 @@ def _gunicorn(port: int, env: dict[str, str], logs: Path) -> subprocess.Popen:
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        "python:fleetmanager.gunicorn",
         "fleetmanager.wsgi",
         "--bind",
         f"127.0.0.1:{port}",

@@ -61,7 +61,7 @@ wait_for_port 127.0.0.1 "$EMULATOR_PORT" "the emulators"
 
 $BIN/python manage.py seed
 
-setsid $BIN/gunicorn fleetmanager.wsgi \
+setsid $BIN/gunicorn -c python:fleetmanager.gunicorn fleetmanager.wsgi \
   --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 60 \
   --access-logfile var/log/access.log --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms' &
 pids+=($!)

@@ -58,6 +58,8 @@ def start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[byt
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "python:fleetmanager.gunicorn",
             "fleetmanager.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
@@ -128,6 +130,29 @@ def test_a_chunked_body_over_the_limit_is_refused_and_writes_nothing(served: str
     assert response.json()["code"] == "KAFKAS-MGMT-17"
     assert f"larger than {settings.FLEET_MAX_REQUEST_BODY_BYTES} bytes" in response.json()["reason"]
     assert not KafkaRequest.objects.exists()
+
+
+# --- what gunicorn itself answers ------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("name", "query", "headers", "reason"),
+    [
+        ("1,001 query parameters", "&".join(["a=1"] * 1001), {}, "at most 1000"),
+        ("a request line over gunicorn's limit", "x=" + "y" * 9000, {}, "Request Line is too large"),
+        ("a header over gunicorn's limit", "", {"X-Long": "z" * 9000}, "Request Header Fields Too Large"),
+    ],
+)
+def test_requests_gunicorn_or_django_refuse_get_the_json_error(
+    served: str, name: str, query: str, headers: dict[str, str], reason: str
+) -> None:
+    response = requests.get(f"{served}{V1}/kafkas?{query}", headers={**user_headers(), **headers}, timeout=10)
+
+    assert response.headers["Content-Type"].startswith("application/json"), response.text[:200]
+    assert (response.status_code, response.json()["code"]) == (400, "KAFKAS-MGMT-21")
+    assert reason in response.json()["reason"]
 
 
 # --- a database outage ------------------------------------------------------------------------------
