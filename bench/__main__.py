@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and print its figures.
 
 Figures, not verdicts: machines differ and share cores, so read medians and compare
-ratios between runs on the same machine. `BENCH_ONLY=latency`, `scale` or `clusters`
+ratios between runs on the same machine. `BENCH_ONLY=latency`, `scale`, `clusters` or `load`
 runs one of them. Each runs in a process of its own, on a database of its own.
 """
 
@@ -16,6 +16,7 @@ BENCHES = {
     "latency": "bench.latency",
     "scale": "bench.reconcile_scale",
     "clusters": "bench.clusters_scale",
+    "load": "bench.load",
 }
 
 
