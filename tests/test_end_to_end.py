@@ -158,6 +158,8 @@ def processes(live_server: Any, sso_emulator: SSOEmulator, tmp_path: Path) -> It
                 "0.5",
                 "--resync-interval",
                 "1",
+                "--render-dir",
+                str(tmp_path / "dataplane"),
             ],
             env=env,
             stdout=logs[1],
