@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 
+from agents.dataplane import managedkafka
 from agents.dataplane.state import DataPlane, Outcome, Result
 from agents.dataplane.store import RenderStore
 
@@ -118,6 +119,10 @@ class SimulatedAgent:
         if applied.outcome in (Outcome.REJECTED, Outcome.ERROR):
             reason = "Rejected" if applied.outcome is Outcome.REJECTED else "Error"
             return {"conditions": [_condition("False", reason, applied.message)]}
+        if managedkafka.is_reserved(item):  # ready while its pause pods hold their room
+            if self.data_plane.holds_room(item["id"]):
+                return {"conditions": [_condition("True", "")]}
+            return {"conditions": [_condition("False", "Installing", "waiting for room: real Kafkas took it")]}
         if item.get("metadata", {}).get("labels", {}).get("bf2.org/suspended") == "true":
             return {"conditions": [_condition("False", "Suspended")]}
         state = self._kafkas.get(item["id"])

@@ -9,6 +9,10 @@ refuse is reported as the instance's Error and nothing is written for it.
 
 Capacity follows from what is applied: the units of the instances running (suspended
 ones keep their volumes and their room) against ``max_units`` per instance type.
+Reserved (pre-warmed) instances hold room too, as long as there is room for them: a
+real instance is never refused for them, it takes their room (its pods preempt their
+pause pods) and a displaced reserved instance waits, reported Installing, until room
+frees up again (a real cluster would add a node).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from agents.dataplane import managedkafka, schema
 from agents.dataplane.profiles import RenderError, profile_for
+from agents.dataplane.reserved import render_reserved_deployments
 from agents.dataplane.store import RenderStore
 from agents.dataplane.strimzi import render_kafka
 from fleetmanager.fleetconfig import InstanceTypes, fleet_config
@@ -32,6 +37,7 @@ logger = logging.getLogger("fleetmanager.agents.dataplane")
 CLUSTER_FULL = "Cluster has insufficient resources"
 MANAGED_KAFKA_FILE = "managedkafka"
 KAFKA_FILE = "kafka"
+DEPLOYMENTS_FILE = "deployments"
 
 
 class Outcome(Enum):
@@ -56,7 +62,9 @@ class Instance:
     units: int
     digest: str
     managed_kafka: dict[str, Any]
-    kafka: dict[str, Any] | None
+    kafka: dict[str, Any] | None  # None for a reserved instance: it runs pause pods instead
+    reserved: bool = False
+    deployments: list[dict[str, Any]] | None = None
 
 
 class DataPlane:
@@ -78,10 +86,26 @@ class DataPlane:
     # --- what the agent reports --------------------------------------------------------------
 
     def used_units(self, instance_type: str) -> int:
-        return sum(i.units for i in self._instances.values() if i.instance_type == instance_type)
+        """Units of the real instances of the type."""
+        return sum(i.units for i in self._instances.values() if i.instance_type == instance_type and not i.reserved)
+
+    def holding_room(self, instance_type: str) -> list[str]:
+        """The reserved instances of the type that have room beside the real ones, in id order."""
+        free = self.max_units - self.used_units(instance_type)
+        holding = []
+        for kafka_id, instance in sorted(self._instances.items()):
+            if instance.reserved and instance.instance_type == instance_type and instance.units <= free:
+                holding.append(kafka_id)
+                free -= instance.units
+        return holding
 
     def remaining_units(self, instance_type: str) -> int:
-        return max(self.max_units - self.used_units(instance_type), 0)
+        reserved = sum(self._instances[i].units for i in self.holding_room(instance_type))
+        return max(self.max_units - self.used_units(instance_type) - reserved, 0)
+
+    def holds_room(self, kafka_id: str) -> bool:
+        instance = self._instances.get(kafka_id)
+        return instance is not None and kafka_id in self.holding_room(instance.instance_type)
 
     def instance(self, kafka_id: str) -> Instance | None:
         return self._instances.get(kafka_id)
@@ -111,10 +135,11 @@ class DataPlane:
             return refused[1]
         instance_type = managedkafka.profile_type(item)
         units = managedkafka.streaming_units(item)
-        if current is None and self.used_units(instance_type) + units > self.max_units:
+        reserved = managedkafka.is_reserved(item)
+        if current is None and not reserved and self.used_units(instance_type) + units > self.max_units:
             return Result(Outcome.REJECTED, CLUSTER_FULL)
         try:
-            instance = self._render(item, instance_type, units, digest)
+            instance = self._render(item, instance_type, units, digest, reserved=reserved)
         except (RenderError, schema.InvalidResource) as exc:
             logger.warning("ManagedKafka %s not applied: %s", kafka_id, exc)
             self._refused[kafka_id] = (digest, Result(Outcome.ERROR, str(exc)))
@@ -124,20 +149,25 @@ class DataPlane:
         self._write(instance)
         return Result(Outcome.APPLIED)
 
-    def _render(self, item: dict[str, Any], instance_type: str, units: int, digest: str) -> Instance:
+    def _render(self, item: dict[str, Any], instance_type: str, units: int, digest: str, *, reserved: bool) -> Instance:
         applied = managedkafka.as_applied(item)
         schema.managed_kafka().validate(applied)
         kafka = render_kafka(item, profile_for(item, self._instance_types()))
-        kafka["status"] = strimzi_status(item, kafka)
         schema.strimzi_kafka().validate(kafka)
-        return Instance(
+        instance = Instance(
             namespace=applied["metadata"]["namespace"],
             instance_type=instance_type,
             units=units,
             digest=digest,
             managed_kafka=applied,
-            kafka=kafka,
+            kafka=None if reserved else kafka,
+            reserved=reserved,
+            deployments=render_reserved_deployments(applied, kafka) if reserved else None,
         )
+        if instance.kafka is not None:
+            instance.kafka["status"] = strimzi_status(item, kafka)
+            schema.strimzi_kafka().validate(instance.kafka)
+        return instance
 
     def _write(self, instance: Instance) -> None:
         if self.store is None:
@@ -145,6 +175,8 @@ class DataPlane:
         self.store.write(instance.namespace, MANAGED_KAFKA_FILE, [instance.managed_kafka])
         if instance.kafka is not None:
             self.store.write(instance.namespace, KAFKA_FILE, [instance.kafka])
+        if instance.deployments:
+            self.store.write(instance.namespace, DEPLOYMENTS_FILE, instance.deployments)
 
     def _remove(self, kafka_id: str) -> None:
         instance = self._instances.pop(kafka_id, None)
