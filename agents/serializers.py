@@ -8,6 +8,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from agents.prewarming import ReservedKafka
 from clusters.models import Cluster
 from fleetmanager.api.fields import ConstantField, StrictBooleanField, StrictCharField
 from fleetmanager.fleetconfig import KafkaSize, fleet_config
@@ -242,11 +243,54 @@ class ManagedKafkaSerializer(serializers.Serializer):
     spec = ManagedKafkaSpecSerializer(source="*")
 
 
+class ReservedManagedKafkaSerializer(serializers.Serializer):
+    """A reserved (pre-warm) instance as a ManagedKafka (§6.8): its size's room, nobody's Kafka."""
+
+    id = serializers.CharField()
+    kind = ConstantField("ManagedKafka")
+    metadata = serializers.SerializerMethodField()
+    spec = serializers.SerializerMethodField()
+
+    def get_metadata(self, reserved: ReservedKafka) -> dict[str, Any]:
+        return {
+            "name": reserved.id,
+            "namespace": reserved.id,
+            "annotations": {"bf2.org/id": reserved.id, "bf2.org/placementId": reserved.id},
+            "labels": {
+                "bf2.org/kafkaInstanceProfileType": reserved.instance_type,
+                "bf2.org/kafkaInstanceProfileQuotaConsumed": str(reserved.size.quota_consumed),
+                "bf2.org/deployment": "reserved",
+            },
+        }
+
+    def get_spec(self, reserved: ReservedKafka) -> dict[str, Any]:
+        return {
+            "capacity": dict(ManagedKafkaCapacitySerializer(reserved.size).data),
+            "oauth": {"maximumSessionLifetime": 0},
+            "endpoint": {"bootstrapServerHost": reserved.bootstrap_server_host},
+            "versions": {
+                "kafka": reserved.kafka_version,
+                "strimzi": reserved.strimzi_version,
+                "kafkaIbp": reserved.kafka_ibp_version,
+            },
+            "deleted": False,
+            "owners": [],
+            "serviceAccounts": [],
+        }
+
+
 class ManagedKafkaListSerializer(serializers.Serializer):
-    """Renders the list of a cluster's Kafkas."""
+    """Renders a cluster's ManagedKafkas: ``{"kafkas": <its Kafkas>, "reserved": <its reserved instances>}``."""
 
     kind = ConstantField("ManagedKafkaList")
-    items = ManagedKafkaSerializer(many=True, source="*")
+    items = serializers.SerializerMethodField()
+
+    @extend_schema_field(ManagedKafkaSerializer(many=True))
+    def get_items(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            *ManagedKafkaSerializer(data["kafkas"], many=True).data,
+            *ReservedManagedKafkaSerializer(data["reserved"], many=True).data,
+        ]
 
 
 class AgentConfigSerializer(serializers.Serializer):

@@ -3,6 +3,10 @@
 It reports its cluster healthy (with capacity and Strimzi versions), polls the
 ManagedKafkas it must run, and walks each one Installing -> Ready (with routes,
 versions and an admin URL) or, when told ``deleted: true``, reports it Deleted.
+What it runs is its data plane (``agents.dataplane``): each ManagedKafka rendered into
+the Strimzi ``Kafka`` kas-fleetshard would apply, written as YAML under the render
+directory when one is given; its capacity report follows from it, and a Kafka that does
+not fit or cannot be rendered is reported Rejected or Error, as kas-fleetshard does.
 Used by `manage.py fleetshard_agent`, `make run`, the end-to-end tests and the
 benchmarks, so the whole loop runs on one machine.
 """
@@ -15,9 +19,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
+
+from agents.dataplane import managedkafka
+from agents.dataplane.state import DataPlane, Outcome, Result
+from agents.dataplane.store import RenderStore
 
 logger = logging.getLogger("fleetmanager.agents.simulator")
 
@@ -41,6 +50,7 @@ class AgentOptions:
     failure_rate: float = 0.0
     capacity_units: int = 100
     timeout: float = 10.0
+    render_dir: str = ""  # where each cluster's resources are written (<dir>/<cluster id>/); "": in memory only
 
 
 @dataclass
@@ -57,6 +67,11 @@ class SimulatedAgent:
     random: random.Random = field(default_factory=random.Random)
     _kafkas: dict[str, _KafkaState] = field(default_factory=dict)
     _last_cluster_report: float = 0.0
+    data_plane: DataPlane = field(init=False)
+
+    def __post_init__(self) -> None:
+        root = Path(self.options.render_dir) / self.options.cluster_id if self.options.render_dir else None
+        self.data_plane = DataPlane(max_units=self.options.capacity_units, store=RenderStore(root) if root else None)
 
     @property
     def base(self) -> str:
@@ -83,7 +98,8 @@ class SimulatedAgent:
             except requests.RequestException as exc:
                 logger.warning("agent %s: cluster report failed: %s", self.options.cluster_id, exc)
         items = self._request("GET", "/kafkas").json().get("items", [])
-        statuses = {item["id"]: self._status_of(item, now) for item in items}
+        applied = self.data_plane.sync(items)
+        statuses = {item["id"]: self._status_of(item, now, applied[item["id"]]) for item in items}
         if statuses:
             self._request("PUT", "/kafkas/status", json=statuses)
         # Forget Kafkas that are no longer served (deleted and removed from the list).
@@ -91,20 +107,28 @@ class SimulatedAgent:
             del self._kafkas[kafka_id]
 
     def report_cluster(self) -> None:
-        # More Kafkas than --capacity (placed before the limit was lowered, or by hand) leave no room:
-        # remaining capacity is never negative.
-        remaining = max(self.options.capacity_units - len(self._kafkas), 0)
+        # The data plane counts what it runs, and never reports a negative remaining capacity.
         capacity = {
-            instance_type: {"maxUnits": self.options.capacity_units, "remainingUnits": remaining}
+            instance_type: {
+                "maxUnits": self.options.capacity_units,
+                "remainingUnits": self.data_plane.remaining_units(instance_type),
+            }
             for instance_type in ("standard", "developer")
         }
         body = {"conditions": [{"type": "Ready", "status": "True"}], "capacity": capacity, "strimzi": STRIMZI}
         self._request("PUT", "/status", json=body)
 
-    def _status_of(self, item: dict[str, Any], now: float) -> dict[str, Any]:
+    def _status_of(self, item: dict[str, Any], now: float, applied: Result) -> dict[str, Any]:
         spec = item.get("spec", {})
         if spec.get("deleted"):
             return {"conditions": [_condition("False", "Deleted")]}
+        if applied.outcome in (Outcome.REJECTED, Outcome.ERROR):
+            reason = "Rejected" if applied.outcome is Outcome.REJECTED else "Error"
+            return {"conditions": [_condition("False", reason, applied.message)]}
+        if managedkafka.is_reserved(item):  # ready while its pause pods hold their room
+            if self.data_plane.holds_room(item["id"]):
+                return {"conditions": [_condition("True", "")]}
+            return {"conditions": [_condition("False", "Installing", "waiting for room: real Kafkas took it")]}
         if item.get("metadata", {}).get("labels", {}).get("bf2.org/suspended") == "true":
             return {"conditions": [_condition("False", "Suspended")]}
         state = self._kafkas.get(item["id"])

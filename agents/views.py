@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents import services
+from agents import prewarming, services
 from agents.permissions import IsClusterAgent, QuietBearerAuthentication
 from agents.serializers import (
     AgentConfigSerializer,
@@ -60,7 +60,8 @@ class AgentKafkasView(AgentView):
     )
     def get(self, request: Request, id: str) -> Response:
         kafkas = kafka_selectors.kafkas_on_data_plane(self.cluster.cluster_id)
-        return Response(ManagedKafkaListSerializer(kafkas).data)
+        reserved = prewarming.reserved_kafkas(self.cluster)
+        return Response(ManagedKafkaListSerializer({"kafkas": kafkas, "reserved": reserved}).data)
 
 
 class AgentKafkaStatusView(AgentView):

@@ -274,6 +274,9 @@ FLEET_FLEETSHARD_ADDON_ID = envstr("FLEET_FLEETSHARD_ADDON_ID", "kas-fleetshard-
 # The Kafka_SRE OpenID identity provider on every OSD cluster, with a client in this SSO realm (§6.7).
 FLEET_ENABLE_KAFKA_SRE_IDENTITY_PROVIDER = envbool("FLEET_ENABLE_KAFKA_SRE_IDENTITY_PROVIDER", False)
 FLEET_OSD_IDP_REALM = envstr("FLEET_OSD_IDP_REALM", "rhoas-kafka-sre")
+# Where the simulated agents (`manage.py fleetshard_agent`) write each cluster's rendered resources
+# (<dir>/<cluster id>/<namespace>/{managedkafka,kafka}.yaml), and where the console reads them.
+FLEET_AGENT_RENDER_DIR = Path(envstr("FLEET_AGENT_RENDER_DIR", str(VAR_DIR / "dataplane")))
 
 # --- Kafka service behaviour (upstream flags) -------------------------------------------
 FLEET_SERVER_VERSION = envstr("FLEET_SERVER_VERSION", "development")

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
+from fleetmanager.console import kafka_panels
 from kafkas.models import KafkaRequest, KafkaStatusChange
 
 
@@ -33,9 +35,25 @@ class KafkaRequestAdmin(admin.ModelAdmin):
     list_filter = ("status", "instance_type", "cloud_provider", "region")
     search_fields = ("id", "name", "owner", "organisation_id", "cluster_id")
     ordering = ("-created_at",)
-    readonly_fields = [f.name for f in KafkaRequest._meta.fields]
+    readonly_fields = [*(f.name for f in KafkaRequest._meta.fields), "data_plane_resources"]
     inlines = [StatusChangeInline]
     show_full_result_count = False
+
+    @admin.display(description="Data-plane resources")
+    def data_plane_resources(self, kafka: KafkaRequest) -> str:
+        """Read-only panels other apps provide (the agents app: the resources its simulated data plane wrote)."""
+        return format_html_join(
+            "",
+            '<div class="data-plane-panel"><h3>{}</h3><p class="help">{}</p>{}</div>',
+            (
+                (
+                    panel.title,
+                    panel.note,
+                    format_html('<pre class="data-plane-yaml">{}</pre>', panel.text) if panel.text else "",
+                )
+                for panel in kafka_panels(kafka)
+            ),
+        )
 
     def has_add_permission(self, request: object) -> bool:
         return False

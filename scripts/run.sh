@@ -84,6 +84,7 @@ cat <<MSG
     Swagger: http://$HOST:$PORT/api/kafkas_mgmt/v1/docs
     Admin:   http://$HOST:$PORT/admin/  (user admin, password in var/admin-password)
     Logs:    var/log/access.log (HTTP), var/log/emulators.log (SSO emulator)
+    Data plane: var/dataplane/<cluster>/<namespace>/{managedkafka,kafka}.yaml (what the agents rendered)
   Mint a token:  .venv/bin/python manage.py token --org 13640203 --user alice
   Stop with Ctrl-C.
 

@@ -2,7 +2,9 @@
 
 `test_the_loop_in_one_process` runs the reconcile passes in a thread (what a django-q2
 worker runs); `test_the_loop_with_real_processes` starts the real `qcluster` and
-`fleetshard_agent` commands, as `make run` does.
+`fleetshard_agent` commands, as `make run` does, and
+`test_the_agent_process_renders_a_valid_strimzi_kafka_and_removes_it` reads what that
+agent wrote under its render directory.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import requests
 from django.conf import settings as django_settings
 from django.db import connection
 
+from agents.dataplane import schema, store
 from agents.simulator import AgentOptions, SimulatedAgent, TokenCache
 from bench.common import stop_processes
 from clusters.models import Cluster, ClusterStatus
@@ -158,6 +161,8 @@ def processes(live_server: Any, sso_emulator: SSOEmulator, tmp_path: Path) -> It
                 "0.5",
                 "--resync-interval",
                 "1",
+                "--render-dir",
+                str(tmp_path / "dataplane"),
             ],
             env=env,
             stdout=logs[1],
@@ -182,4 +187,32 @@ def test_the_loop_with_real_processes(live_server: Any, processes: list[Any]) ->
     ready = walk_a_kafka_through_its_life(User(live_server.url), timeout=60)
 
     assert ready["status"] == "ready"
+    assert all(process.poll() is None for process in processes), "qcluster or agent died"
+
+
+@pytest.mark.slow
+def test_the_agent_process_renders_a_valid_strimzi_kafka_and_removes_it(
+    live_server: Any, processes: list[Any], tmp_path: Path
+) -> None:
+    reconcile_clusters()
+    wait_for(
+        lambda: Cluster.objects.filter(cluster_id=CLUSTER, status=ClusterStatus.READY).exists(), 60, "ready cluster"
+    )
+    user = User(live_server.url)
+    kafka = user.create("rendered")
+    ready = wait_for(
+        lambda: (body := user.get(kafka["id"]).json()).get("status") == "ready" and body, 60, "status ready"
+    )
+
+    namespace = tmp_path / "dataplane" / CLUSTER / KafkaRequest.objects.get(pk=kafka["id"]).namespace
+    (rendered,) = store.load((namespace / "kafka.yaml").read_text())
+    assert schema.strimzi_kafka().errors(rendered) == []
+    (external,) = [listener for listener in rendered["spec"]["kafka"]["listeners"] if listener["name"] == "external"]
+    assert external["configuration"]["bootstrap"]["host"] == ready["bootstrap_server_host"].removesuffix(":443")
+    (managed_kafka,) = store.load((namespace / "managedkafka.yaml").read_text())
+    assert managed_kafka["metadata"]["annotations"]["bf2.org/id"] == kafka["id"]
+
+    user.delete(kafka["id"])
+    wait_for(lambda: user.get(kafka["id"]).status_code == 404, 60, "the Kafka to be gone")
+    assert not namespace.exists()
     assert all(process.poll() is None for process in processes), "qcluster or agent died"

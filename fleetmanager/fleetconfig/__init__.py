@@ -25,6 +25,8 @@ from fleetmanager.fleetconfig.instance_types import (
     SupportedBillingModel,
     parse_instance_types,
 )
+from fleetmanager.fleetconfig.prewarming import FILE as PREWARMING_FILE
+from fleetmanager.fleetconfig.prewarming import Prewarming, parse_prewarming
 from fleetmanager.fleetconfig.providers import InstanceTypeLimit, Provider, ProviderConfig, Region, parse_providers
 from fleetmanager.fleetconfig.quota_list import QuotaAccount, QuotaList, parse_quota_list
 from fleetmanager.fleetconfig.reader import ConfigError, load_yaml, string_list
@@ -44,6 +46,7 @@ __all__ = [
     "InstanceTypes",
     "KafkaSize",
     "ManualCluster",
+    "Prewarming",
     "Provider",
     "ProviderConfig",
     "QuotaAccount",
@@ -70,6 +73,7 @@ class FleetConfig:
     kafka_owners: tuple[str, ...]
     kafka_sre_users: tuple[str, ...]
     read_only_users: tuple[str, ...]
+    prewarming: dict[str, Prewarming]
 
 
 def load_fleet_config(directory: Path) -> FleetConfig:
@@ -95,6 +99,10 @@ def load_fleet_config(directory: Path) -> FleetConfig:
         kafka_owners=string_list("kafka-owner-list.yaml", read("kafka-owner-list.yaml")),
         kafka_sre_users=string_list("kafka-sre-user-list.yaml", read("kafka-sre-user-list.yaml")),
         read_only_users=string_list("read-only-user-list.yaml", read("read-only-user-list.yaml")),
+        # Optional, as upstream: without the file no cluster keeps reserved instances.
+        prewarming=parse_prewarming(
+            read(PREWARMING_FILE) if (directory / PREWARMING_FILE).exists() else None, instance_types
+        ),
     )
 
 

@@ -316,10 +316,18 @@ def test_a_negative_remaining_capacity_is_400_naming_the_field(world: dict[str, 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_simulated_agent_keeps_reporting_when_it_holds_more_kafkas_than_its_capacity(live_server: Any) -> None:
-    """Three Kafkas on an agent of capacity 1: it reports no room left (never negative) and all three ready."""
+    """Three Kafkas on an agent of capacity 1: it runs one, refuses the others as a full cluster would (they
+    go back to placement), keeps reporting every Kafka, and reports no room left, never a negative one."""
     cluster = ClusterFactory(cluster_id="c1", status=ClusterStatus.READY, dynamic_capacity_info={"standard": {}})
+    versions = {"desired_kafka_version": "3.1.0", "desired_kafka_ibp_version": "3.1"}
+    versions["desired_strimzi_version"] = "strimzi-cluster-operator.v0.23.0-4"
     kafkas = [
-        KafkaFactory(cluster_id="c1", status=KafkaStatus.PROVISIONING, bootstrap_server_host=f"k{i}.kas.c1.example.com")
+        KafkaFactory(
+            cluster_id="c1",
+            status=KafkaStatus.PROVISIONING,
+            bootstrap_server_host=f"k{i}.kas.c1.example.com",
+            **versions,
+        )
         for i in range(3)
     ]
     agent = SimulatedAgent(
@@ -327,11 +335,16 @@ def test_the_simulated_agent_keeps_reporting_when_it_holds_more_kafkas_than_its_
         token=TokenCache(lambda: mint_token(client_id=cluster.client_id)),
     )
 
-    agent.tick()  # sees the three Kafkas, reports them
-    agent.tick()  # ready (ready_after=0)
-    agent._last_cluster_report = 0  # the next tick's cluster report counts the three
+    for _ in range(3):
+        agent.tick()
+    agent._last_cluster_report = 0  # the next tick's cluster report counts what it runs
     agent.tick()
 
-    assert {k.status for k in KafkaRequest.objects.filter(pk__in=[k.pk for k in kafkas])} == {KafkaStatus.READY}
+    rows = KafkaRequest.objects.filter(pk__in=[k.pk for k in kafkas])
+    assert sorted((k.status, k.cluster_id) for k in rows) == [
+        (KafkaStatus.PROVISIONING, ""),  # given back to placement: the cluster is full
+        (KafkaStatus.PROVISIONING, ""),
+        (KafkaStatus.READY, "c1"),
+    ]
     info = Cluster.objects.get(pk=cluster.pk).dynamic_capacity_info["standard"]
     assert (info["max_units"], info["remaining_units"]) == (1, 0)

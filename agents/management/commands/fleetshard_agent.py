@@ -20,7 +20,8 @@ from fleetmanager.devtokens import mint_token
 class Command(BaseCommand):
     help = (
         "Simulate the kas-fleetshard agent of a data-plane cluster: report the cluster ready, poll its "
-        "ManagedKafkas over HTTP and report each Installing -> Ready (or Deleted). Authenticates with a "
+        "ManagedKafkas over HTTP, render each into the Strimzi Kafka kas-fleetshard would apply (YAML under "
+        "--render-dir) and report each Installing -> Ready (or Deleted). Authenticates with a "
         "development token whose clientId is the cluster's agent client (kas-fleetshard-agent-<cluster id>)."
     )
 
@@ -40,6 +41,12 @@ class Command(BaseCommand):
         parser.add_argument("--ready-after", type=float, default=0.0, help="seconds a Kafka stays Installing (0)")
         parser.add_argument("--failure-rate", type=float, default=0.0, help="share of Kafkas reported failed, 0..1")
         parser.add_argument("--capacity", type=int, default=100, help="streaming units reported per instance type")
+        parser.add_argument(
+            "--render-dir",
+            default=str(settings.FLEET_AGENT_RENDER_DIR),
+            help="write each cluster's ManagedKafka and Strimzi Kafka resources as YAML under DIR/<cluster id>/"
+            "<namespace>/ (default FLEET_AGENT_RENDER_DIR, var/dataplane); '' keeps them in memory",
+        )
         parser.add_argument("--once", action="store_true", help="poll once and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,6 +64,7 @@ class Command(BaseCommand):
             ready_after=options["ready_after"],
             failure_rate=options["failure_rate"],
             capacity_units=options["capacity"],
+            render_dir=options["render_dir"],
         )
         logging.getLogger("fleetmanager.agents.simulator").setLevel(logging.INFO)
         stop = threading.Event()
