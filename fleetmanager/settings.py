@@ -338,14 +338,18 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Audit entries are one JSON object per line, for log shippers (fleetmanager/audit.py).
+        "message": {"format": "%(message)s"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "audit": {"class": "logging.StreamHandler", "formatter": "message"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "fleetmanager.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
     },
 }
 
