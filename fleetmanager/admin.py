@@ -5,9 +5,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from fleetmanager.console import Table, register_panel
 from fleetmanager.models import AuditEntry, LeaderLease
 
 
@@ -79,3 +81,43 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="request")
     def request_text(self, entry: AuditEntry) -> str:
         return format_html("<pre>{}</pre>", json.dumps(entry.request, indent=2, sort_keys=True))
+
+
+@register_panel("Leases: who leads each reconciler", order=50, permission="fleetmanager.view_leaderlease")
+def leases_panel(request: HttpRequest) -> Table:
+    now = timezone.now()
+    rows = [
+        (
+            lease.lease_type,
+            lease.leader or "(nobody)",
+            lease.expires,
+            "held" if lease.expires and lease.expires > now else "expired",
+        )
+        for lease in LeaderLease.objects.order_by("lease_type")
+    ]
+    return Table(("lease", "holder", "expires", "state"), rows, empty="no lease taken yet")
+
+
+@register_panel("Recent audit entries", order=60, permission="fleetmanager.view_auditentry")
+def recent_audit(request: HttpRequest) -> Table:
+    rows = [
+        (
+            format_html(
+                '<a href="{}">{:%H:%M:%S}</a>',
+                reverse("admin:fleetmanager_auditentry_change", args=[e.pk]),
+                e.created_at,
+            ),
+            e.actor,
+            e.action,
+            f"{e.object_type} {e.object_id}",
+            e.outcome,
+        )
+        for e in AuditEntry.objects.all()[:10]
+    ]
+    return Table(
+        ("when", "who", "action", "object", "outcome"),
+        rows,
+        empty="nothing audited yet",
+        more_url=reverse("admin:fleetmanager_auditentry_changelist"),
+        more_text="the audit trail",
+    )

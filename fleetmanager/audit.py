@@ -61,7 +61,10 @@ class Actor:
 
     @classmethod
     def of_staff(cls, user: Any, *, source_address: str | None = None) -> Actor:
-        return cls("staff", user.get_username(), source_address or None)
+        name = user.get_username()
+        if getattr(user, "email", ""):
+            name = f"{user.email} ({name})"
+        return cls("staff", name, source_address or None)
 
     @classmethod
     def cli(cls, command: str) -> Actor:

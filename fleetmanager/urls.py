@@ -1,12 +1,13 @@
 """URL map: every API under /api/kafkas_mgmt/v1 (upstream paths), docs, admin, metrics, health."""
 
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fleetmanager.api import admin_urls, private_urls, public_urls, views
 from fleetmanager.api.public_urls import V1
 from fleetmanager.metrics import metrics_view
+from fleetmanager.views import landing
 
 
 class PublicSchemaView(SpectacularAPIView):
@@ -32,7 +33,9 @@ urlpatterns = [
     path(f"{V1}/docs/admin", PublicSwaggerView.as_view(url_name="schema-admin"), name="swagger-ui-admin"),
     re_path(r"^api/kafkas_mgmt(?P<rest>/.*)?$", views.api_not_found),
     path("admin/", admin.site.urls),
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("", landing, name="landing"),
     path("metrics", metrics_view, name="metrics"),
 ]
 

@@ -24,7 +24,7 @@ from fleetmanager.fleetconfig.quantities import quantity_bytes
 from fleetmanager.kicks import kick
 from fleetmanager.statemachine import StaleState
 from kafkas import selectors
-from kafkas.models import KafkaRequest, KafkaStatus, needs_reconciler
+from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus, needs_reconciler
 from kafkas.services.transitions import RECONCILE_TASK, kafka_deprovision, kafka_transition
 
 S = KafkaStatus
@@ -105,14 +105,17 @@ def _suspend_or_resume(actor: Actor, kafka_id: str, *, suspended: bool) -> Kafka
     return kafka
 
 
-def kafka_admin_deprovision(*, actor: Actor, kafka_id: str) -> bool:
+def kafka_admin_deprovision(*, actor: Actor, kafka_id: str, refuse_if_deleting: bool = False) -> bool:
     """DELETE /admin/kafkas/{id} and the console's deprovision: any Kafka of any org goes to deprovision.
 
-    Returns False (and changes nothing) when the Kafka already is on its way out.
+    A Kafka already on its way out is left as it is: False, as upstream's API answers 202 again;
+    refused with a reason when ``refuse_if_deleting`` (the console tells the SRE).
     """
     with audit.action(actor, "kafka.deprovision", "kafka", kafka_id) as entry:
         kafka = selectors.kafka_get_any(kafka_id)
         before = kafka.status
+        if refuse_if_deleting and before in DELETION_STATUSES:
+            raise errors.ServiceError(errors.VALIDATION, f"it is already being deleted ({before})")
         done = kafka_deprovision(kafka=kafka, reason=f"deprovisioned by {actor}", actor=str(actor))
         entry.change("status", before, kafka.status if done else before)
     return done
