@@ -37,6 +37,7 @@ migrations-check: install ## fail when a model change has no migration
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 pytest: install ## the test suite only, on PostgreSQL (see scripts/with-postgres.sh)
+	scripts/ensure-browser.sh
 	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install ## benchmarks (figures, not pass/fail) on PostgreSQL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,14 @@ from django.conf import settings
 
 from agents.dataplane.state import DEPLOYMENTS_FILE, KAFKA_FILE, MANAGED_KAFKA_FILE
 from agents.dataplane.store import RenderStore
-from fleetmanager.console import Panel
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    title: str
+    text: str  # shown as preformatted, read-only text
+    note: str = ""
+
 
 FILES = (
     (MANAGED_KAFKA_FILE, "ManagedKafka (managedkafka.bf2.org/v1alpha1), as the agent applied it"),

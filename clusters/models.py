@@ -107,6 +107,8 @@ class Cluster(models.Model):
     available_strimzi_versions = models.JSONField(default=list, blank=True)
     dynamic_capacity_info = models.JSONField(default=dict, blank=True)
     access_kafkas_via_private_network = models.BooleanField(default=False)
+    # Cordoned by an SRE (console): no new Kafka is placed here; its Kafkas stay.
+    schedulable = models.BooleanField(default=True)
     provider_spec = models.JSONField(default=dict, blank=True)
     cluster_spec = models.JSONField(default=dict, blank=True)
 
@@ -121,6 +123,7 @@ class Cluster(models.Model):
     class Meta:
         db_table = "clusters"
         base_manager_name = "all_objects"
+        permissions = [("operate_cluster", "Can cordon, uncordon and deprovision data-plane clusters")]
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["cloud_provider", "region", "status"], name="clusters_placement_idx")]
         constraints = [

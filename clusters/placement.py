@@ -31,7 +31,7 @@ class PlacementRequest:
 
 
 def candidates(request: PlacementRequest) -> list[Cluster]:
-    """Ready managed clusters of the region that support the type, oldest first."""
+    """Ready, schedulable (not cordoned) managed clusters of the region that support the type, oldest first."""
     return list(candidate_queryset(request))
 
 
@@ -42,6 +42,7 @@ def candidate_queryset(request: PlacementRequest) -> QuerySet[Cluster]:
         status=ClusterStatus.READY,
         cluster_type=ClusterType.MANAGED,
         supported_instance_type__contains=request.instance_type,
+        schedulable=True,
     ).order_by("created_at", "id")
     if request.multi_az:
         # Upstream checks multi-AZ only when it is required: single-AZ Kafkas may use any cluster.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class FleetManagerConfig(AppConfig):
@@ -15,3 +16,10 @@ class FleetManagerConfig(AppConfig):
         from fleetmanager.fleetconfig import fleet_config
 
         fleet_config()
+
+
+class FleetAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the SRE console's site (fleetmanager.console.FleetAdminSite)."""
+
+    default = False
+    default_site = "fleetmanager.console.FleetAdminSite"

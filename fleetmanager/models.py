@@ -59,3 +59,43 @@ class LeaderLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lease_type}: {self.leader or '(nobody)'} until {self.expires}"
+
+
+class AuditOutcome(models.TextChoices):
+    DONE = "done"
+    REFUSED = "refused"  # the rules said no (a ServiceError, a forbidden transition): nothing changed
+    FAILED = "failed"  # something broke (an unexpected exception): nothing is known to have changed
+
+
+class AuditEntry(models.Model):
+    """One thing a person (or the CLI) did or tried to do to the fleet: who, what, when, from where, and how it went.
+
+    Written only by ``fleetmanager.audit``, never changed or deleted (the console shows them read-only).
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # token (admin API), staff (console), cli or system; actor names the principal or user.
+    actor_kind = models.CharField(max_length=16)
+    actor = models.CharField(max_length=255, db_index=True)
+    source_address = models.GenericIPAddressField(null=True, blank=True)
+    # e.g. "kafka.update", "kafka.suspend", "cluster.cordon"
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=16, choices=AuditOutcome.choices, db_index=True)
+    # {"field": [before, after]} of the fields that changed
+    changes = models.JSONField(default=dict, blank=True)
+    # what was asked for (an API request body, an action's form), secrets left out
+    request = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    # the API request's operation id (X-Operation-ID), so the entry and the request's logs meet
+    operation_id = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        db_table = "audit_entries"
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id", "created_at"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_type} {self.object_id}"

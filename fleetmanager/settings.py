@@ -46,7 +46,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = envlist("FLEET_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the SRE console's site (fleet dashboard, OIDC login).
+    "fleetmanager.apps.FleetAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "mozilla_django_oidc",
     "django_prometheus",
     "django_q",
     "fleetmanager",
@@ -190,6 +193,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/kafkas_mgmt/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SECURITY": [{"Bearer": []}],
+    # Swagger UI from installed static files (drf-spectacular-sidecar), so /docs works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "APPEND_COMPONENTS": {"securitySchemes": {"Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     "AUTHENTICATION_WHITELIST": [],
     "DISABLE_ERRORS_AND_WARNINGS": True,
@@ -224,6 +231,45 @@ if PRODUCTION:
     for _name in ("FLEET_USER_ISSUERS", "FLEET_AGENT_ISSUERS", "FLEET_ADMIN_ISSUERS"):
         if not globals()[_name]:
             raise ImproperlyConfigured(f"{_name} must list the trusted token issuers in production")
+
+# --- SRE console login: OIDC (mozilla-django-oidc) ----------------------------------------
+# Staff log in through the organisation's identity provider; users are matched on `sub` and
+# their groups or roles (FLEET_OIDC_GROUPS_CLAIM, and realm_access.roles) decide on every login
+# whether they are read-only SREs (FLEET_OIDC_STAFF_GROUP) or full SREs (FLEET_OIDC_ADMIN_GROUP).
+# Local username/password login exists only outside production.
+OIDC_RP_CLIENT_ID = envstr("FLEET_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = envstr("FLEET_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("FLEET_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = envstr("FLEET_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = envstr("FLEET_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = envstr("FLEET_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = envstr("FLEET_OIDC_SCOPES", "openid email profile")
+OIDC_TIMEOUT = envfloat("FLEET_OIDC_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+FLEET_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if FLEET_OIDC_ENABLED:
+    for _name, _value in (
+        ("FLEET_OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+        ("FLEET_OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("FLEET_OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("FLEET_OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+        ("FLEET_OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT),
+    ):
+        if not _value:
+            raise ImproperlyConfigured(f"{_name} must be set when FLEET_OIDC_CLIENT_ID is (SRE console login)")
+FLEET_OIDC_GROUPS_CLAIM = envstr("FLEET_OIDC_GROUPS_CLAIM", "groups")
+FLEET_OIDC_STAFF_GROUP = envstr("FLEET_OIDC_STAFF_GROUP", "fleet-sre-read")
+FLEET_OIDC_ADMIN_GROUP = envstr("FLEET_OIDC_ADMIN_GROUP", "fleet-sre")
+# Production: the console's login page goes to the identity provider; no local passwords at all.
+FLEET_OIDC_LOGIN_ONLY = PRODUCTION
+AUTHENTICATION_BACKENDS = [
+    *(["fleetmanager.oidc.StaffOIDCBackend"] if FLEET_OIDC_ENABLED else []),
+    *([] if PRODUCTION else ["django.contrib.auth.backends.ModelBackend"]),
+]
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_REDIRECT_URL_FAILURE = "/admin/login/?refused=1"
+LOGOUT_REDIRECT_URL = "/"
 
 # --- SSO (MAS-SSO / Keycloak admin API): canary and agent service accounts -----------------
 # Canary service accounts (one per Kafka) and agent clients (one per data-plane cluster) are
@@ -350,14 +396,18 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Audit entries are one JSON object per line, for log shippers (fleetmanager/audit.py).
+        "message": {"format": "%(message)s"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "audit": {"class": "logging.StreamHandler", "formatter": "message"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "fleetmanager.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
     },
 }
 

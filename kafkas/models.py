@@ -192,6 +192,9 @@ class KafkaRequest(models.Model):
     class Meta:
         db_table = "kafka_requests"
         base_manager_name = "all_objects"
+        permissions = [
+            ("operate_kafkarequest", "Can suspend, resume, deprovision, retry and upgrade Kafkas"),
+        ]
         ordering = ["name"]
         constraints = [
             # Upstream checks this in code only, so two concurrent creates could both win.

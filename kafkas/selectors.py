@@ -58,7 +58,8 @@ def kafkas_visible_to(principal: Principal) -> KafkaQuerySet:
     return KafkaRequest.objects.filter(owner=principal.username)
 
 
-def kafka_list(*, principal: Principal, search: str = "", order_by: str = "") -> KafkaQuerySet:
+def kafka_list(*, principal: Principal | None, search: str = "", order_by: str = "") -> KafkaQuerySet:
+    """The Kafkas ``principal`` may see (every Kafka when None: SREs), searched and ordered as the API asks."""
     try:
         condition = parse_search(search, SEARCH_COLUMNS)
     except SearchError as exc:
@@ -68,13 +69,27 @@ def kafka_list(*, principal: Principal, search: str = "", order_by: str = "") ->
     except OrderByError as exc:
         raise errors.ServiceError(errors.MALFORMED_REQUEST, f"{LIST_CONTEXT}: {exc}") from None
     # `id` last keeps pages stable when the requested order has ties.
-    return kafkas_visible_to(principal).filter(condition).order_by(*ordering, "id")
+    rows = kafkas_visible_to(principal) if principal is not None else KafkaRequest.objects.all()
+    return rows.filter(condition).order_by(*ordering, "id")
 
 
 def kafka_get(*, principal: Principal, kafka_id: str) -> KafkaRequest:
     kafka = kafkas_visible_to(principal).filter(pk=kafka_id).first()
     if kafka is None:
         raise not_found(principal, kafka_id)
+    return kafka
+
+
+def kafka_list_any(*, search: str = "", order_by: str = "") -> KafkaQuerySet:
+    """Every live Kafka of every organisation (the admin API's list, §8), with the public list's search and order."""
+    return kafka_list(principal=None, search=search, order_by=order_by)
+
+
+def kafka_get_any(kafka_id: str) -> KafkaRequest:
+    """Any live Kafka, whatever its organisation (SREs: the admin API and the console)."""
+    kafka = KafkaRequest.objects.filter(pk=kafka_id).first()
+    if kafka is None:
+        raise errors.not_found(f"KafkaResource with id='{kafka_id}' not found")
     return kafka
 
 

@@ -25,7 +25,11 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any
     }
 
 
-URLCONFS = {"public": "fleetmanager.api.public_urls", "private": "fleetmanager.api.private_urls"}
+URLCONFS = {
+    "public": "fleetmanager.api.public_urls",
+    "private": "fleetmanager.api.private_urls",
+    "admin": "fleetmanager.api.admin_urls",
+}
 
 
 @cache

@@ -24,6 +24,8 @@ from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
 GUARDED_APPS = ("kafkas", "clusters", "quota")
+# Core tables with one writer module of their own: table -> the module that alone writes it.
+GUARDED_TABLES = {"audit_entries": "fleetmanager.audit"}
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?P<table>\w+)"?', re.IGNORECASE)
 # Project code that may write any table: test set-up, benchmarks and migrations.
 ALLOWED_ANYWHERE = ("tests", "bench")
@@ -36,10 +38,12 @@ class Violation:
     writer: str
     statement: str
 
+    @property
+    def allowed(self) -> str:
+        return self.owner if "." in self.owner else f"{self.owner}/services"
+
     def __str__(self) -> str:
-        return (
-            f"{self.writer} wrote {self.owner}'s table {self.table} (only {self.owner}/services may): {self.statement}"
-        )
+        return f"{self.writer} wrote {self.owner}'s table {self.table} (only {self.allowed} may): {self.statement}"
 
 
 _tables: dict[str, str] = {}
@@ -48,11 +52,12 @@ _lock = threading.Lock()
 
 
 def table_owners() -> dict[str, str]:
-    """db_table -> app label, for the guarded apps."""
+    """db_table -> app label (for the guarded apps) or writer module (GUARDED_TABLES)."""
     if not _tables:
         for label in GUARDED_APPS:
             for model in apps.get_app_config(label).get_models(include_auto_created=True):
                 _tables[model._meta.db_table] = label
+        _tables.update(GUARDED_TABLES)
     return _tables
 
 
@@ -69,6 +74,8 @@ def _project_module(filename: str) -> tuple[str, ...] | None:
 
 def writer_of(owner: str, start: Any) -> str | None:
     """The module responsible for the write, when it is not allowed to make it; None when it is."""
+    if "." in owner:
+        return _module_writer_of(owner, start)
     frame = start
     while frame is not None:
         parts = _project_module(frame.f_code.co_filename)
@@ -82,6 +89,21 @@ def writer_of(owner: str, start: Any) -> str | None:
             return None
         return frame_name
     return None  # no project frame: Django itself (sessions, admin log), not an app's code
+
+
+def _module_writer_of(module: str, start: Any) -> str | None:
+    """A table written only by ``module``: the innermost project frame of the write must be in it."""
+    frame = start
+    while frame is not None:
+        parts = _project_module(frame.f_code.co_filename)
+        frame_name = f"{'.'.join(parts)}:{frame.f_lineno}" if parts else ""
+        frame = frame.f_back
+        if parts is None or parts[-1] == "writers":
+            continue
+        if ".".join(parts) == module or parts[0] in ALLOWED_ANYWHERE or "migrations" in parts:
+            return None
+        return frame_name
+    return None
 
 
 def guard(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:

@@ -33,8 +33,10 @@ __all__ = [
     "cluster_back_off",
     "cluster_create_for_scale_up",
     "cluster_create_from_config",
+    "cluster_admin_deprovision",
     "cluster_hard_delete",
     "cluster_reconciled",
+    "cluster_set_schedulable",
     "cluster_soft_delete",
     "cluster_transition",
     "cluster_update",
@@ -175,3 +177,7 @@ def cluster_reconciled(*, cluster: Cluster) -> None:
 def scaling_decision_record(**fields: Any) -> ScalingDecision:
     """Keep what the scaler decided and why (taken or a dry run), for SREs (§6.10)."""
     return ScalingDecision.objects.create(**fields)
+
+
+# SREs' console actions (audited); imported last, they use the functions above.
+from clusters.services.operations import cluster_admin_deprovision, cluster_set_schedulable  # noqa: E402

@@ -14,6 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from fleetmanager import errors
+from fleetmanager.audit import Actor
 from fleetmanager.principal import Principal
 
 MISSING_TOKEN = "Request doesn't contain the 'Authorization' header"
@@ -24,6 +25,17 @@ def principal_of(request: Request) -> Principal:
     if not isinstance(principal, Principal):
         raise errors.ServiceError(errors.UNAUTHENTICATED, MISSING_TOKEN)
     return principal
+
+
+def actor_of(request: Request) -> Actor:
+    """Who makes this API request, for the audit trail: the token's principal, its address, the operation id."""
+    django_request = getattr(request, "_request", request)
+    address = request.META.get("REMOTE_ADDR") or None
+    operation_id = getattr(django_request, "operation_id", "") or ""
+    principal = getattr(request, "user", None)
+    if isinstance(principal, Principal):
+        return Actor.of_principal(principal, source_address=address, operation_id=operation_id)
+    return Actor("token", "(no valid token)", address, operation_id)
 
 
 class IsAuthenticatedToken(BasePermission):
