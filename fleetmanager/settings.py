@@ -228,6 +228,10 @@ FLEET_SSO_CLIENT_ID = envstr("FLEET_SSO_CLIENT_ID", None if PRODUCTION else "fle
 FLEET_SSO_CLIENT_SECRET = envstr("FLEET_SSO_CLIENT_SECRET", None if PRODUCTION else "emulator-secret")
 FLEET_SSO_TIMEOUT_SECONDS = envfloat("FLEET_SSO_TIMEOUT_SECONDS", 10.0, minimum=0.1)
 FLEET_SSO_RETRIES = envint("FLEET_SSO_RETRIES", 3, minimum=0)
+# Users' service accounts (§1.12): the limit per organisation (orgs listed in
+# service-account-limits-check-skip-org-id-list.yaml have none) and the default page of a list.
+FLEET_MAX_ALLOWED_SERVICE_ACCOUNTS = envint("FLEET_MAX_ALLOWED_SERVICE_ACCOUNTS", 50, minimum=0)
+FLEET_MAX_LIMIT_FOR_SSO_GET_CLIENTS = envint("FLEET_MAX_LIMIT_FOR_SSO_GET_CLIENTS", 100, minimum=1)
 if PRODUCTION and FLEET_SSO_ENABLED:
     for _name in ("FLEET_SSO_BASE_URL", "FLEET_SSO_CLIENT_ID", "FLEET_SSO_CLIENT_SECRET"):
         if not globals()[_name]:

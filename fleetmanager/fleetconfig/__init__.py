@@ -70,6 +70,11 @@ class FleetConfig:
     kafka_owners: tuple[str, ...]
     kafka_sre_users: tuple[str, ...]
     read_only_users: tuple[str, ...]
+    # Organisations without a limit on their number of service accounts (§1.12).
+    service_account_limit_skip_orgs: tuple[str, ...] = ()
+
+
+SERVICE_ACCOUNT_LIMIT_SKIP_FILE = "service-account-limits-check-skip-org-id-list.yaml"
 
 
 def load_fleet_config(directory: Path) -> FleetConfig:
@@ -95,6 +100,12 @@ def load_fleet_config(directory: Path) -> FleetConfig:
         kafka_owners=string_list("kafka-owner-list.yaml", read("kafka-owner-list.yaml")),
         kafka_sre_users=string_list("kafka-sre-user-list.yaml", read("kafka-sre-user-list.yaml")),
         read_only_users=string_list("read-only-user-list.yaml", read("read-only-user-list.yaml")),
+        # Optional: a configuration directory from before this file existed still loads.
+        service_account_limit_skip_orgs=string_list(
+            SERVICE_ACCOUNT_LIMIT_SKIP_FILE, read(SERVICE_ACCOUNT_LIMIT_SKIP_FILE)
+        )
+        if (directory / SERVICE_ACCOUNT_LIMIT_SKIP_FILE).exists()
+        else (),
     )
 
 
