@@ -293,6 +293,20 @@ FLEET_KAFKA_SSO_AUTH = envbool("FLEET_KAFKA_SSO_AUTH", True)
 FLEET_ENABLE_KAFKA_OWNER_CONFIG = envbool("FLEET_ENABLE_KAFKA_OWNER_CONFIG", False)
 # Register Route53 CNAMEs for Kafka routes (upstream --enable-kafka-cname-registration).
 FLEET_ENABLE_KAFKA_CNAME_REGISTRATION = envbool("FLEET_ENABLE_KAFKA_CNAME_REGISTRATION", False)
+# Route53, where those CNAMEs live (the hosted zone named FLEET_KAFKA_DOMAIN_NAME). The credentials
+# are always explicit: boto3's default chain would ask the machine's instance-metadata endpoint.
+# FLEET_ROUTE53_ENDPOINT_URL is for a local Route53 (moto in tests); empty means AWS.
+FLEET_ROUTE53_ACCESS_KEY_ID = envstr("FLEET_ROUTE53_ACCESS_KEY_ID", "")
+FLEET_ROUTE53_SECRET_ACCESS_KEY = envstr("FLEET_ROUTE53_SECRET_ACCESS_KEY", "")
+FLEET_ROUTE53_ENDPOINT_URL = envstr("FLEET_ROUTE53_ENDPOINT_URL", "")
+FLEET_ROUTE53_TIMEOUT_SECONDS = envfloat("FLEET_ROUTE53_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+FLEET_ROUTE53_RETRIES = envint("FLEET_ROUTE53_RETRIES", 3, minimum=0)
+if PRODUCTION and FLEET_ENABLE_KAFKA_CNAME_REGISTRATION:
+    for _name in ("FLEET_ROUTE53_ACCESS_KEY_ID", "FLEET_ROUTE53_SECRET_ACCESS_KEY"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(
+                f"{_name} must be set in production when FLEET_ENABLE_KAFKA_CNAME_REGISTRATION=true"
+            )
 if FLEET_KAFKA_SSO_AUTH and not FLEET_SSO_ENABLED:
     raise ImproperlyConfigured("FLEET_KAFKA_SSO_AUTH needs the SSO integration: set FLEET_SSO_ENABLED=true")
 # Without OCM (an installation of standalone clusters, quota from the quota list) nothing may need it.
