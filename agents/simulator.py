@@ -9,6 +9,7 @@ benchmarks, so the whole loop runs on one machine.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -57,6 +58,8 @@ class SimulatedAgent:
     random: random.Random = field(default_factory=random.Random)
     _kafkas: dict[str, _KafkaState] = field(default_factory=dict)
     _last_cluster_report: float = 0.0
+    # Told the ManagedKafkas of every poll (the metrics exporter of the simulated data plane).
+    on_poll: Callable[[list[dict[str, Any]]], None] | None = None
 
     @property
     def base(self) -> str:
@@ -78,6 +81,8 @@ class SimulatedAgent:
             self.report_cluster()
             self._last_cluster_report = now
         items = self._request("GET", "/kafkas").json().get("items", [])
+        if self.on_poll is not None:
+            self.on_poll(items)
         statuses = {item["id"]: self._status_of(item, now) for item in items}
         if statuses:
             self._request("PUT", "/kafkas/status", json=statuses)
@@ -183,11 +188,13 @@ class AgentFleet:
         token_for: Callable[[str], Callable[[], str]],
         clusters: Callable[[], list[str]],
         discover_interval: float = 2.0,
+        on_poll: Callable[[str, list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self._options = options
         self._token_for = token_for
         self._clusters = clusters
         self._discover_interval = discover_interval
+        self._on_poll = on_poll
         self._agents: dict[str, tuple[threading.Thread, threading.Event]] = {}
 
     def run(self, stop: threading.Event) -> None:
@@ -207,6 +214,8 @@ class AgentFleet:
         for cluster_id in wanted - set(self._agents):
             options = AgentOptions(**{**self._options.__dict__, "cluster_id": cluster_id})
             agent = SimulatedAgent(options=options, token=self._token_for(cluster_id))
+            if self._on_poll is not None:
+                agent.on_poll = functools.partial(self._on_poll, cluster_id)
             cluster_stop = threading.Event()
             thread = threading.Thread(target=agent.run, args=(cluster_stop,), daemon=True, name=f"agent-{cluster_id}")
             thread.start()

@@ -259,6 +259,16 @@ FLEET_AWS_ACCOUNT_ID = envstr("FLEET_AWS_ACCOUNT_ID", "")
 FLEET_AWS_ACCESS_KEY_ID = envstr("FLEET_AWS_ACCESS_KEY_ID", "")
 FLEET_AWS_SECRET_ACCESS_KEY = envstr("FLEET_AWS_SECRET_ACCESS_KEY", "")
 
+# --- Observatorium (the Kafkas' own metrics, §13) ------------------------------------------
+# The Prometheus HTTP API of Observatorium, reached through its token-refresher proxy as upstream
+# does (a Prometheus server in tests and `make run`). Empty outside production: the metrics
+# endpoints then answer empty lists.
+FLEET_OBSERVATORIUM_URL = envstr("FLEET_OBSERVATORIUM_URL", "")
+FLEET_OBSERVATORIUM_TIMEOUT_SECONDS = envfloat("FLEET_OBSERVATORIUM_TIMEOUT_SECONDS", 20.0, minimum=0.1)
+FLEET_OBSERVATORIUM_RETRIES = envint("FLEET_OBSERVATORIUM_RETRIES", 2, minimum=0)
+if PRODUCTION and not FLEET_OBSERVATORIUM_URL:
+    raise ImproperlyConfigured("FLEET_OBSERVATORIUM_URL must be set in production (the Kafkas' metrics)")
+
 # --- Data-plane clusters -----------------------------------------------------------------
 # Handed to each cluster's kas-fleetshard agent as add-on parameters (§6.3).
 FLEET_PUBLIC_HOST_URL = envstr("FLEET_PUBLIC_HOST_URL", "http://127.0.0.1:8000")

@@ -16,4 +16,5 @@ urlpatterns = [
     ),
     *router.urls,
     path("", include("kafkas.service_accounts.urls")),
+    path("", include("kafkas.observability.urls")),
 ]

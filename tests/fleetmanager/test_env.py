@@ -314,6 +314,7 @@ PRODUCTION_ENV = {
     "FLEET_OCM_TOKEN_URL": "https://sso.example.com/auth/realms/redhat-external/protocol/openid-connect/token",
     "FLEET_OCM_CLIENT_ID": "fleet-manager",
     "FLEET_OCM_CLIENT_SECRET": "s3cret",
+    "FLEET_OBSERVATORIUM_URL": "http://localhost:8085",
 }
 
 
