@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr
+from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr, is_loopback_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fleetmanager.api.middleware.StripTrailingSlashMiddleware",
     "fleetmanager.api.middleware.RejectNulCharactersMiddleware",
+    "fleetmanager.api.deadline.IntegrationDeadlineMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -188,6 +189,9 @@ SPECTACULAR_SETTINGS = {
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
 
+# The most time one API request spends calling integrations, retries included; below the web
+# server's worker timeout (gunicorn --timeout, 60 s in `make run` and the Dockerfile).
+FLEET_INTEGRATION_DEADLINE_SECONDS = envfloat("FLEET_INTEGRATION_DEADLINE_SECONDS", 25.0, minimum=0.1)
 FLEET_MAX_REQUEST_BODY_BYTES = envint("FLEET_MAX_REQUEST_BODY_BYTES", 1024 * 1024, minimum=1024)
 
 # --- Fleet manager configuration files (upstream formats) -------------------------------
@@ -316,6 +320,16 @@ if PRODUCTION and FLEET_ENABLE_KAFKA_CNAME_REGISTRATION:
         if not globals()[_name]:
             raise ImproperlyConfigured(
                 f"{_name} must be set in production when FLEET_ENABLE_KAFKA_CNAME_REGISTRATION=true"
+            )
+# Production talks to the real services. On this machine only the development emulators (SSO, OCM,
+# AMS: `manage.py emulators`) and moto (Route53) listen, so a loopback URL means a copied development
+# configuration. (Observatorium is exempt: upstream reaches it through a token-refresher sidecar.)
+if PRODUCTION:
+    for _name in ("FLEET_SSO_BASE_URL", "FLEET_OCM_BASE_URL", "FLEET_OCM_TOKEN_URL", "FLEET_ROUTE53_ENDPOINT_URL"):
+        if is_loopback_url(globals()[_name]):
+            raise ImproperlyConfigured(
+                f"{_name}={globals()[_name]!r} points at this machine, where only the development emulators "
+                "listen; production needs the real service"
             )
 if FLEET_KAFKA_SSO_AUTH and not FLEET_SSO_ENABLED:
     raise ImproperlyConfigured("FLEET_KAFKA_SSO_AUTH needs the SSO integration: set FLEET_SSO_ENABLED=true")
