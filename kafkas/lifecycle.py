@@ -114,16 +114,15 @@ def prepare(kafka: KafkaRequest) -> None:
         "placement_id": new_xid(),
     }
     if settings.FLEET_KAFKA_SSO_AUTH:
+        owner = {"rh-org-id": kafka.organisation_id, "rh-user-id": kafka.owner_account_id, "username": kafka.owner}
         try:
+            # Its tokens carry the owner's claims, which the Kafka's customClaimCheck (§5.3) asks for.
             account = sso_client().create_service_account(
                 client_id=canary_client_id(kafka),
                 name=f"canary-service-account-for-kafka {kafka.id}",
                 description=f"canary service account of Kafka {kafka.id}",
-                attributes={
-                    "rh-org-id": kafka.organisation_id,
-                    "rh-user-id": kafka.owner_account_id,
-                    "username": kafka.owner,
-                },
+                attributes=owner,
+                token_claims=owner,
             )
         except SSOError as exc:
             # Outages are retried for a while; a refusal (4xx) will not get better.
