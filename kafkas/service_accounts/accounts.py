@@ -136,14 +136,14 @@ def service_account_by_client_id(*, principal: Principal, client_id: str) -> Ser
     account = _call(FAILED_TO_GET, f"failed to get the service account {client_id}", _by_client_id(client_id))
     if account is None:
         return None
-    _require_reader(principal, account, client_id)
+    _require_owner_or_org_admin(principal, account, "failed to get service account")
     return account
 
 
 def service_account_get(*, principal: Principal, account_id: str) -> ServiceAccount:
     validate_account_id(account_id)
     account = _user_account(account_id)
-    _require_reader(principal, account, account_id)
+    _require_owner_or_org_admin(principal, account, "failed to get service account")
     return account
 
 
@@ -170,7 +170,7 @@ def service_account_create(*, principal: Principal, name: str, description: str)
 def service_account_delete(*, principal: Principal, account_id: str) -> None:
     validate_account_id(account_id)
     account = _user_account(account_id)
-    _require_manager(principal, account, "failed to delete service account")
+    _require_owner_or_org_admin(principal, account, "failed to delete service account")
     _call(FAILED_TO_DELETE, "failed to delete service account", lambda sso: sso.delete_client(account_id))
     logger.info("service account %s deleted by %s", account.client_id, principal.username)
 
@@ -178,7 +178,7 @@ def service_account_delete(*, principal: Principal, account_id: str) -> None:
 def service_account_reset_credentials(*, principal: Principal, account_id: str) -> ServiceAccount:
     validate_account_id(account_id)
     account = _user_account(account_id)
-    _require_manager(principal, account, "failed to reset service account credentials")
+    _require_owner_or_org_admin(principal, account, "failed to reset service account credentials")
     secret = _call(
         errors.GENERAL,
         "failed to reset service account credentials",
@@ -213,14 +213,12 @@ def _is_owner(principal: Principal, account: ServiceAccount) -> bool:
     return bool(principal.account_id) and account.attributes.get("rh-user-id") == principal.account_id
 
 
-def _require_reader(principal: Principal, account: ServiceAccount, key: str) -> None:
-    # Upstream lets only the owner read one account, while an org admin may delete or reset it;
-    # here the org admin may read it too (docs/upstream-differences.md).
-    if not (_same_org(principal, account) and (_is_owner(principal, account) or principal.is_org_admin)):
-        raise errors.ServiceError(errors.FORBIDDEN, "failed to get service account")
+def _require_owner_or_org_admin(principal: Principal, account: ServiceAccount, reason: str) -> None:
+    """The account's creator, or an admin of its organisation; anyone else gets 403/4.
 
-
-def _require_manager(principal: Principal, account: ServiceAccount, reason: str) -> None:
+    Upstream lets only the creator read one account while an org admin may delete or reset it;
+    here the org admin may read it too (docs/upstream-differences.md).
+    """
     if not (_same_org(principal, account) and (_is_owner(principal, account) or principal.is_org_admin)):
         raise errors.ServiceError(errors.FORBIDDEN, reason)
 
