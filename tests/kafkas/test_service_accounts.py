@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -373,12 +374,19 @@ def _token(sso: SSOEmulator, client_id: str, secret: str) -> requests.Response:
     return requests.post(url, data=data, timeout=5)
 
 
-def test_a_service_account_gets_a_token_and_acts_in_its_creators_org(
-    alice: Api, api: Api, sso: SSOEmulator, settings: Any, ready_cluster: Any
-) -> None:
-    # The API trusts the SSO realm's keys, as a deployment lists them in FLEET_JWKS_URLS.
+@pytest.fixture
+def trusted_sso_realm(sso: SSOEmulator, settings: Any) -> Iterator[None]:
+    """The API trusts the SSO realm's keys, as a deployment lists them in FLEET_JWKS_URLS."""
     settings.FLEET_JWKS_URLS = [f"{settings.FLEET_SSO_BASE_URL}/realms/rhoas/protocol/openid-connect/certs"]
     key_store.reset()
+    yield
+    key_store.reset()
+
+
+@pytest.mark.usefixtures("trusted_sso_realm")
+def test_a_service_account_gets_a_token_and_acts_in_its_creators_org(
+    alice: Api, api: Api, sso: SSOEmulator, ready_cluster: Any
+) -> None:
     KafkaFactory(name="orgs-kafka", owner="dave")
     KafkaFactory(name="other-orgs-kafka", owner="eve", organisation_id=OTHER_ORG)
     account = create(alice)
@@ -395,4 +403,3 @@ def test_a_service_account_gets_a_token_and_acts_in_its_creators_org(
     assert [item["client_id"] for item in listed.json()["items"]] == [account["client_id"]]
     assert created.status_code == 202, created.content
     assert created.json()["owner"] == "alice"  # the `username` claim of its creator
-    key_store.reset()
