@@ -51,3 +51,20 @@ class IsClusterAgent(BasePermission):
             raise not_found(request)
         view.cluster = cluster
         return True
+
+
+class IsObservabilityProxy(BasePermission):
+    """A token of the agents' issuer (any other: 404, the route looks absent); the view checks the rest (§5.6).
+
+    Unlike the agent routes, a missing or invalid token is 401/15, as upstream's JWT middleware answers.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        principal = request.user
+        if not isinstance(principal, Principal):
+            raise errors.ServiceError(errors.UNAUTHENTICATED, "unable to authenticate token provided in the request")
+        issuers = settings.FLEET_AGENT_ISSUERS
+        if issuers and principal.issuer not in issuers:
+            logger.info("observability token with untrusted issuer %s", principal.issuer)
+            raise not_found(request)
+        return True

@@ -14,10 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from clusters import selectors as cluster_selectors
 from clusters import services as cluster_services
 from clusters.models import Cluster, ClusterStatus
 from fleetmanager import errors
 from fleetmanager.billing import BillingModel
+from fleetmanager.principal import Principal
 from kafkas import metrics as kafka_metrics
 from kafkas import selectors as kafka_selectors
 from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus
@@ -41,6 +43,33 @@ UPGRADE_FLAGS = {
     "KafkaUpdating": "kafka_upgrading",
     "KafkaIbpUpdating": "kafka_ibp_upgrading",
 }
+
+
+# --- observability proxy (§5.6) ---------------------------------------------------------
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def verify_observability_token(*, principal: Principal, external_id: str) -> None:
+    """The token may send metrics for the cluster with ``external_id``: it is that cluster's agent.
+
+    The observability remote-write proxy of a data-plane cluster asks before it forwards metrics.
+    Checks in upstream's order; each failure raises its upstream code.
+    """
+    if not _UUID.fullmatch(external_id):
+        raise errors.ServiceError(
+            errors.INVALID_EXTERNAL_CLUSTER_ID, f"external cluster id does not match ^{_UUID.pattern}$"
+        )
+    if not principal.client_id:
+        raise errors.ServiceError(errors.UNAUTHENTICATED, "unable to get client ID from the token")
+    cluster = cluster_selectors.cluster_by_external_id(external_id)
+    if cluster is None:
+        raise errors.not_found(f"unable to find cluster with external cluster ID: {external_id}")
+    if not cluster.client_id or cluster.client_id != principal.client_id:
+        raise errors.ServiceError(
+            errors.FORBIDDEN,
+            f"failed to match the client ID in the token against provided external cluster ID: {external_id}",
+        )
 
 
 # --- cluster status (§5.5) -------------------------------------------------------------

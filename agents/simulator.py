@@ -13,6 +13,7 @@ benchmarks, so the whole loop runs on one machine.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -73,6 +74,9 @@ class SimulatedAgent:
         root = Path(self.options.render_dir) / self.options.cluster_id if self.options.render_dir else None
         self.data_plane = DataPlane(max_units=self.options.capacity_units, store=RenderStore(root) if root else None)
 
+    # Told the ManagedKafkas of every poll (the metrics exporter of the simulated data plane).
+    on_poll: Callable[[list[dict[str, Any]]], None] | None = None
+
     @property
     def base(self) -> str:
         return f"{self.options.api_url.rstrip('/')}/api/kafkas_mgmt/v1/agent-clusters/{self.options.cluster_id}"
@@ -98,6 +102,8 @@ class SimulatedAgent:
             except requests.RequestException as exc:
                 logger.warning("agent %s: cluster report failed: %s", self.options.cluster_id, exc)
         items = self._request("GET", "/kafkas").json().get("items", [])
+        if self.on_poll is not None:
+            self.on_poll(items)
         applied = self.data_plane.sync(items)
         statuses = {item["id"]: self._status_of(item, now, applied[item["id"]]) for item in items}
         if statuses:
@@ -211,11 +217,13 @@ class AgentFleet:
         token_for: Callable[[str], Callable[[], str]],
         clusters: Callable[[], list[str]],
         discover_interval: float = 2.0,
+        on_poll: Callable[[str, list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self._options = options
         self._token_for = token_for
         self._clusters = clusters
         self._discover_interval = discover_interval
+        self._on_poll = on_poll
         self._agents: dict[str, tuple[threading.Thread, threading.Event]] = {}
 
     def run(self, stop: threading.Event) -> None:
@@ -235,6 +243,8 @@ class AgentFleet:
         for cluster_id in wanted - set(self._agents):
             options = AgentOptions(**{**self._options.__dict__, "cluster_id": cluster_id})
             agent = SimulatedAgent(options=options, token=self._token_for(cluster_id))
+            if self._on_poll is not None:
+                agent.on_poll = functools.partial(self._on_poll, cluster_id)
             cluster_stop = threading.Event()
             thread = threading.Thread(target=agent.run, args=(cluster_stop,), daemon=True, name=f"agent-{cluster_id}")
             thread.start()

@@ -10,14 +10,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import prewarming, services
-from agents.permissions import IsClusterAgent, QuietBearerAuthentication
+from agents.permissions import IsClusterAgent, IsObservabilityProxy, QuietBearerAuthentication
 from agents.serializers import (
     AgentConfigSerializer,
     ClusterStatusSerializer,
     KafkaStatusesSerializer,
     ManagedKafkaListSerializer,
 )
+from fleetmanager.api.authentication import BearerTokenAuthentication
 from fleetmanager.api.params import required_body
+from fleetmanager.api.permissions import principal_of
 from fleetmanager.api.schema import error_responses
 from kafkas import selectors as kafka_selectors
 
@@ -78,4 +80,24 @@ class AgentKafkaStatusView(AgentView):
         payload = KafkaStatusesSerializer(data=required_body(request))
         payload.is_valid(raise_exception=True)
         services.kafka_status_report(cluster=self.cluster, report=payload.validated_data)
+        return Response(status=200)
+
+
+class ObservabilityProxyVerificationView(APIView):
+    """May this token send metrics for this data-plane cluster? 200 with no body when it may (§5.6)."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [IsObservabilityProxy]
+
+    @extend_schema(
+        operation_id="verifyObservatoriumProxyRequestValid",
+        tags=["observatorium-proxy"],
+        request=None,
+        responses={
+            200: OpenApiResponse(description="token is valid for provided cluster_external_id"),
+            **error_responses(401, 403, 500),
+        },
+    )
+    def post(self, request: Request, cluster_external_id: str) -> Response:
+        services.verify_observability_token(principal=principal_of(request), external_id=cluster_external_id)
         return Response(status=200)

@@ -29,6 +29,13 @@ def external_id_registered(external_id: str) -> bool:
     return Cluster.objects.filter(external_id=external_id).exists()
 
 
+def cluster_by_external_id(external_id: str) -> Cluster | None:
+    """The live cluster with this external (OCM subscription) id."""
+    if not external_id:
+        return None
+    return Cluster.objects.filter(external_id=external_id).order_by("created_at").first()
+
+
 def agent_client_id(cluster_id: str) -> str:
     """The SSO client id the agent of a live cluster authenticates with ("" when it has none yet)."""
     return Cluster.objects.filter(cluster_id=cluster_id).values_list("client_id", flat=True).first() or ""

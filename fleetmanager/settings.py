@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr
+from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr, is_loopback_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fleetmanager.api.middleware.StripTrailingSlashMiddleware",
     "fleetmanager.api.middleware.RejectNulCharactersMiddleware",
+    "fleetmanager.api.deadline.IntegrationDeadlineMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,6 +203,9 @@ SPECTACULAR_SETTINGS = {
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
 
+# The most time one API request spends calling integrations, retries included; below the web
+# server's worker timeout (gunicorn --timeout, 60 s in `make run` and the Dockerfile).
+FLEET_INTEGRATION_DEADLINE_SECONDS = envfloat("FLEET_INTEGRATION_DEADLINE_SECONDS", 25.0, minimum=0.1)
 FLEET_MAX_REQUEST_BODY_BYTES = envint("FLEET_MAX_REQUEST_BODY_BYTES", 1024 * 1024, minimum=1024)
 # Django's own limit on reading a body into memory is the same, so ours always speaks first.
 DATA_UPLOAD_MAX_MEMORY_SIZE = FLEET_MAX_REQUEST_BODY_BYTES
@@ -283,6 +287,10 @@ FLEET_SSO_CLIENT_ID = envstr("FLEET_SSO_CLIENT_ID", None if PRODUCTION else "fle
 FLEET_SSO_CLIENT_SECRET = envstr("FLEET_SSO_CLIENT_SECRET", None if PRODUCTION else "emulator-secret")
 FLEET_SSO_TIMEOUT_SECONDS = envfloat("FLEET_SSO_TIMEOUT_SECONDS", 10.0, minimum=0.1)
 FLEET_SSO_RETRIES = envint("FLEET_SSO_RETRIES", 3, minimum=0)
+# Users' service accounts (§1.12): the limit per organisation (orgs listed in
+# service-account-limits-check-skip-org-id-list.yaml have none) and the default page of a list.
+FLEET_MAX_ALLOWED_SERVICE_ACCOUNTS = envint("FLEET_MAX_ALLOWED_SERVICE_ACCOUNTS", 50, minimum=0)
+FLEET_MAX_LIMIT_FOR_SSO_GET_CLIENTS = envint("FLEET_MAX_LIMIT_FOR_SSO_GET_CLIENTS", 100, minimum=1)
 if PRODUCTION and FLEET_SSO_ENABLED:
     for _name in ("FLEET_SSO_BASE_URL", "FLEET_SSO_CLIENT_ID", "FLEET_SSO_CLIENT_SECRET"):
         if not globals()[_name]:
@@ -309,6 +317,16 @@ if PRODUCTION and FLEET_OCM_ENABLED:
 FLEET_AWS_ACCOUNT_ID = envstr("FLEET_AWS_ACCOUNT_ID", "")
 FLEET_AWS_ACCESS_KEY_ID = envstr("FLEET_AWS_ACCESS_KEY_ID", "")
 FLEET_AWS_SECRET_ACCESS_KEY = envstr("FLEET_AWS_SECRET_ACCESS_KEY", "")
+
+# --- Observatorium (the Kafkas' own metrics, §13) ------------------------------------------
+# The Prometheus HTTP API of Observatorium, reached through its token-refresher proxy as upstream
+# does (a Prometheus server in tests and `make run`). Empty outside production: the metrics
+# endpoints then answer empty lists.
+FLEET_OBSERVATORIUM_URL = envstr("FLEET_OBSERVATORIUM_URL", "")
+FLEET_OBSERVATORIUM_TIMEOUT_SECONDS = envfloat("FLEET_OBSERVATORIUM_TIMEOUT_SECONDS", 20.0, minimum=0.1)
+FLEET_OBSERVATORIUM_RETRIES = envint("FLEET_OBSERVATORIUM_RETRIES", 2, minimum=0)
+if PRODUCTION and not FLEET_OBSERVATORIUM_URL:
+    raise ImproperlyConfigured("FLEET_OBSERVATORIUM_URL must be set in production (the Kafkas' metrics)")
 
 # --- Data-plane clusters -----------------------------------------------------------------
 # Handed to each cluster's kas-fleetshard agent as add-on parameters (§6.3).
@@ -347,6 +365,30 @@ FLEET_KAFKA_SSO_AUTH = envbool("FLEET_KAFKA_SSO_AUTH", True)
 FLEET_ENABLE_KAFKA_OWNER_CONFIG = envbool("FLEET_ENABLE_KAFKA_OWNER_CONFIG", False)
 # Register Route53 CNAMEs for Kafka routes (upstream --enable-kafka-cname-registration).
 FLEET_ENABLE_KAFKA_CNAME_REGISTRATION = envbool("FLEET_ENABLE_KAFKA_CNAME_REGISTRATION", False)
+# Route53, where those CNAMEs live (the hosted zone named FLEET_KAFKA_DOMAIN_NAME). The credentials
+# are always explicit: boto3's default chain would ask the machine's instance-metadata endpoint.
+# FLEET_ROUTE53_ENDPOINT_URL is for a local Route53 (moto in tests); empty means AWS.
+FLEET_ROUTE53_ACCESS_KEY_ID = envstr("FLEET_ROUTE53_ACCESS_KEY_ID", "")
+FLEET_ROUTE53_SECRET_ACCESS_KEY = envstr("FLEET_ROUTE53_SECRET_ACCESS_KEY", "")
+FLEET_ROUTE53_ENDPOINT_URL = envstr("FLEET_ROUTE53_ENDPOINT_URL", "")
+FLEET_ROUTE53_TIMEOUT_SECONDS = envfloat("FLEET_ROUTE53_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+FLEET_ROUTE53_RETRIES = envint("FLEET_ROUTE53_RETRIES", 3, minimum=0)
+if PRODUCTION and FLEET_ENABLE_KAFKA_CNAME_REGISTRATION:
+    for _name in ("FLEET_ROUTE53_ACCESS_KEY_ID", "FLEET_ROUTE53_SECRET_ACCESS_KEY"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(
+                f"{_name} must be set in production when FLEET_ENABLE_KAFKA_CNAME_REGISTRATION=true"
+            )
+# Production talks to the real services. On this machine only the development emulators (SSO, OCM,
+# AMS: `manage.py emulators`) and moto (Route53) listen, so a loopback URL means a copied development
+# configuration. (Observatorium is exempt: upstream reaches it through a token-refresher sidecar.)
+if PRODUCTION:
+    for _name in ("FLEET_SSO_BASE_URL", "FLEET_OCM_BASE_URL", "FLEET_OCM_TOKEN_URL", "FLEET_ROUTE53_ENDPOINT_URL"):
+        if is_loopback_url(globals()[_name]):
+            raise ImproperlyConfigured(
+                f"{_name}={globals()[_name]!r} points at this machine, where only the development emulators "
+                "listen; production needs the real service"
+            )
 if FLEET_KAFKA_SSO_AUTH and not FLEET_SSO_ENABLED:
     raise ImproperlyConfigured("FLEET_KAFKA_SSO_AUTH needs the SSO integration: set FLEET_SSO_ENABLED=true")
 # Without OCM (an installation of standalone clusters, quota from the quota list) nothing may need it.

@@ -22,12 +22,19 @@ from clusters import selectors as cluster_selectors
 from clusters.models import Cluster
 from fleetmanager.fleetconfig import KafkaSize, fleet_config
 from fleetmanager.ids import new_xid
+from fleetmanager.integrations.dns import DNSError, Record, route53_client
 from fleetmanager.integrations.http import IntegrationError
 from fleetmanager.integrations.sso import SSOError, sso_client
 from kafkas import metrics
 from kafkas.models import KafkaRequest, KafkaStatus
 from kafkas.services import kafka_transition
-from kafkas.services.progress import kafka_assign_cluster, kafka_prepare_on_new_cluster, kafka_soft_delete
+from kafkas.services.progress import (
+    kafka_assign_cluster,
+    kafka_prepare_on_new_cluster,
+    kafka_routes_change_submitted,
+    kafka_routes_created,
+    kafka_soft_delete,
+)
 from quota import services as quota_services
 from quota.backend import Reservation
 
@@ -107,16 +114,15 @@ def prepare(kafka: KafkaRequest) -> None:
         "placement_id": new_xid(),
     }
     if settings.FLEET_KAFKA_SSO_AUTH:
+        owner = {"rh-org-id": kafka.organisation_id, "rh-user-id": kafka.owner_account_id, "username": kafka.owner}
         try:
+            # Its tokens carry the owner's claims, which the Kafka's customClaimCheck (§5.3) asks for.
             account = sso_client().create_service_account(
                 client_id=canary_client_id(kafka),
                 name=f"canary-service-account-for-kafka {kafka.id}",
                 description=f"canary service account of Kafka {kafka.id}",
-                attributes={
-                    "rh-org-id": kafka.organisation_id,
-                    "rh-user-id": kafka.owner_account_id,
-                    "username": kafka.owner,
-                },
+                attributes=owner,
+                token_claims=owner,
             )
         except SSOError as exc:
             # Outages are retried for a while; a refusal (4xx) will not get better.
@@ -150,7 +156,44 @@ def bootstrap_host(kafka: KafkaRequest, cluster: Cluster) -> str:
     return f"{label}.{cluster.cluster_dns.replace('apps', 'kas', 1)}"
 
 
-# --- provisioning (re-placement after "cluster full") ------------------------------------
+# --- provisioning: re-placement after "cluster full", DNS records of the routes ------------
+
+
+def provision(kafka: KafkaRequest) -> None:
+    """A provisioning Kafka without a cluster is placed again; reported routes get their DNS records."""
+    if not kafka.cluster_id:
+        place_again(kafka)
+    elif kafka.routes is not None and not kafka.routes_created:
+        register_routes(kafka)
+
+
+def register_routes(kafka: KafkaRequest) -> None:
+    """One Route53 change of CNAMEs for the routes the agent reported, followed until INSYNC (§4.4).
+
+    The change id is stored as soon as the change is submitted, so a retried step polls that change
+    instead of submitting another; a change whose answer was lost is resubmitted as an UPSERT of the
+    same records, which changes nothing.
+    """
+    if not settings.FLEET_ENABLE_KAFKA_CNAME_REGISTRATION:
+        kafka_routes_created(kafka=kafka)
+        return
+    try:
+        dns = route53_client()
+        if kafka.routes_creation_id:
+            change = dns.change(kafka.routes_creation_id)
+        else:
+            change = dns.upsert_cnames(settings.FLEET_KAFKA_DOMAIN_NAME, route_records(kafka))
+            kafka_routes_change_submitted(kafka=kafka, change_id=change.id, in_sync=change.in_sync)
+    except DNSError as exc:
+        raise RetryLater(f"DNS records of the routes: {exc}") from exc
+    if not change.in_sync:
+        raise RetryLater(f"Route53 change {change.id} of the routes is {change.status}, not INSYNC yet")
+    kafka_routes_created(kafka=kafka)
+
+
+def route_records(kafka: KafkaRequest) -> list[Record]:
+    """A CNAME per stored route: its domain points at the data-plane cluster's router."""
+    return [Record(name=route["Domain"], target=route["Router"]) for route in kafka.routes or []]
 
 
 def place_again(kafka: KafkaRequest) -> None:
@@ -198,6 +241,11 @@ def finish_deletion(kafka: KafkaRequest) -> None:
             sso_client().delete_service_account(kafka.canary_service_account_client_id)
         except SSOError as exc:
             raise RetryLater(f"deleting the canary service account: {exc}") from exc
+    if settings.FLEET_ENABLE_KAFKA_CNAME_REGISTRATION and kafka.cluster_id and kafka.routes:
+        try:
+            route53_client().delete_cnames(settings.FLEET_KAFKA_DOMAIN_NAME, route_records(kafka))
+        except DNSError as exc:
+            raise RetryLater(f"deleting the DNS records of the routes: {exc}") from exc
     if kafka_soft_delete(kafka=kafka):
         metrics.operation_succeeded("delete")
 

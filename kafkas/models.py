@@ -8,6 +8,8 @@ corrupting state.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
@@ -56,26 +58,36 @@ DATA_PLANE_STATUSES = frozenset(
 )
 
 # Which rows a reconciler step has work for (kafkas.tasks.STEPS has one step per key): the
-# status, and the fields that must hold for that status. Elsewhere the data plane moves the
-# row on (the agent reports ready, deleted, suspended), or a person has to act (failed).
-RECONCILER_WORK: dict[str, dict[str, str]] = {
-    S.ACCEPTED: {},
-    S.PREPARING: {},
-    # Only when a full cluster gave it back to placement (no cluster any more).
-    S.PROVISIONING: {"cluster_id": ""},
+# status, and the fields that must hold for that status (one of the alternatives). Elsewhere
+# the data plane moves the row on (the agent reports ready, deleted, suspended), or a person
+# has to act (failed).
+RECONCILER_WORK: dict[str, tuple[dict[str, Any], ...]] = {
+    S.ACCEPTED: ({},),
+    S.PREPARING: ({},),
+    # When a full cluster gave it back to placement (no cluster any more), or when the routes
+    # its agent reported wait for their DNS records (§4.4).
+    S.PROVISIONING: ({"cluster_id": ""}, {"routes__isnull": False, "routes_created": False}),
     # Only when it never reached a data plane; otherwise the agent reports it Deleted first.
-    S.DEPROVISION: {"bootstrap_server_host": ""},
-    S.DELETING: {},
+    S.DEPROVISION: ({"bootstrap_server_host": ""},),
+    S.DELETING: ({},),
 }
 NEEDS_RECONCILER = Q(pk__in=[])
-for _status, _fields in RECONCILER_WORK.items():
-    NEEDS_RECONCILER |= Q(status=_status, **_fields)
+for _status, _alternatives in RECONCILER_WORK.items():
+    for _fields in _alternatives:
+        NEEDS_RECONCILER |= Q(status=_status, **_fields)
+
+
+def _holds(kafka: KafkaRequest, lookup: str, value: Any) -> bool:
+    """One condition of RECONCILER_WORK on the row in memory (``field`` or ``field__isnull``)."""
+    if lookup.endswith("__isnull"):
+        return (getattr(kafka, lookup.removesuffix("__isnull")) is None) is value
+    return getattr(kafka, lookup) == value
 
 
 def needs_reconciler(kafka: KafkaRequest) -> bool:
     """Whether a reconciler step has work for the row as it is in memory (the same rule as NEEDS_RECONCILER)."""
-    fields = RECONCILER_WORK.get(kafka.status)
-    return fields is not None and all(getattr(kafka, name) == value for name, value in fields.items())
+    alternatives = RECONCILER_WORK.get(kafka.status, ())
+    return any(all(_holds(kafka, lookup, value) for lookup, value in fields.items()) for fields in alternatives)
 
 
 class PromotionStatus(models.TextChoices):

@@ -42,7 +42,7 @@ PASS_TIME_BUDGET_SECONDS = 50  # below the task timeout; the next pass continues
 STEPS: dict[str, Callable[[KafkaRequest], None]] = {
     KafkaStatus.ACCEPTED: lifecycle.accept,
     KafkaStatus.PREPARING: lifecycle.prepare,
-    KafkaStatus.PROVISIONING: lifecycle.place_again,
+    KafkaStatus.PROVISIONING: lifecycle.provision,
     KafkaStatus.DEPROVISION: lifecycle.finish_deletion,
     KafkaStatus.DELETING: lifecycle.finish_deletion,
 }

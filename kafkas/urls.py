@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from kafkas import views
@@ -15,4 +15,6 @@ urlpatterns = [
         name="instance-types",
     ),
     *router.urls,
+    path("", include("kafkas.service_accounts.urls")),
+    path("", include("kafkas.observability.urls")),
 ]

@@ -14,6 +14,12 @@ export FLEET_ENV="${FLEET_ENV:-development}"
 export FLEET_SSO_BASE_URL="${FLEET_SSO_BASE_URL:-http://127.0.0.1:$EMULATOR_PORT/sso}"
 export FLEET_OCM_BASE_URL="${FLEET_OCM_BASE_URL:-http://127.0.0.1:$EMULATOR_PORT/ocm}"
 export FLEET_OCM_TOKEN_URL="${FLEET_OCM_TOKEN_URL:-http://127.0.0.1:$EMULATOR_PORT/sso/realms/redhat-external/protocol/openid-connect/token}"
+# Service accounts created through the API call it with tokens of the SSO emulator's realm.
+export FLEET_JWKS_URLS="${FLEET_JWKS_URLS:-http://127.0.0.1:$EMULATOR_PORT/sso/realms/rhoas/protocol/openid-connect/certs}"
+# The Kafkas' own metrics: the simulated agents serve them, a local Prometheus (when installed)
+# scrapes them and stands in for Observatorium.
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-$((EMULATOR_PORT + 1))}"
+AGENT_METRICS_PORT="${AGENT_METRICS_PORT:-$((EMULATOR_PORT + 2))}"
 # Metrics of the API and the reconciler processes are merged into one /metrics.
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR" var/log
@@ -61,6 +67,27 @@ wait_for_port 127.0.0.1 "$EMULATOR_PORT" "the emulators"
 
 $BIN/python manage.py seed
 
+if command -v prometheus >/dev/null 2>&1; then
+  mkdir -p var/kafka-metrics
+  cat >var/kafka-metrics/prometheus.yml <<YAML
+global:
+  scrape_interval: 5s
+scrape_configs:
+  - job_name: simulated-data-plane
+    honor_labels: true
+    static_configs:
+      - targets: ["127.0.0.1:$AGENT_METRICS_PORT"]
+YAML
+  setsid prometheus --config.file=var/kafka-metrics/prometheus.yml --storage.tsdb.path=var/kafka-metrics/data \
+    --storage.tsdb.retention.time=1d --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --log.level=warn \
+    >var/log/prometheus.log 2>&1 &
+  pids+=($!)
+  export FLEET_OBSERVATORIUM_URL="${FLEET_OBSERVATORIUM_URL:-http://127.0.0.1:$PROMETHEUS_PORT}"
+  metrics_line="Kafka metrics: Prometheus on http://127.0.0.1:$PROMETHEUS_PORT scrapes the simulated agents"
+else
+  metrics_line="Kafka metrics: no prometheus binary (apt-get install prometheus), so /kafkas/{id}/metrics/* answer empty lists"
+fi
+
 setsid $BIN/gunicorn -c python:fleetmanager.gunicorn fleetmanager.wsgi \
   --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 60 \
   --access-logfile var/log/access.log --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms' &
@@ -74,7 +101,7 @@ wait_for_port "$HOST" "$PORT" "the API"
 # One simulated agent per cluster with agent credentials (the standalone one, and any OSD cluster
 # auto scaling creates through the OCM emulator).
 setsid $BIN/python manage.py fleetshard_agent --all-clusters --api-url "http://$HOST:$PORT" \
-  --poll-interval 1 --resync-interval 10 &
+  --poll-interval 1 --resync-interval 10 --metrics-port "$AGENT_METRICS_PORT" &
 pids+=($!)
 
 cat <<MSG
@@ -85,6 +112,7 @@ cat <<MSG
     Admin:   http://$HOST:$PORT/admin/  (user admin, password in var/admin-password)
     Logs:    var/log/access.log (HTTP), var/log/emulators.log (SSO emulator)
     Data plane: var/dataplane/<cluster>/<namespace>/{managedkafka,kafka}.yaml (what the agents rendered)
+    $metrics_line
   Mint a token:  .venv/bin/python manage.py token --org 13640203 --user alice
   Stop with Ctrl-C.
 

@@ -18,7 +18,12 @@ from quota.services.sync import quota_sync_from_config
 from tests import writers
 from tests.contract import assert_matches_contract, assert_upstream_error, in_contract
 
-pytest_plugins = ["tests.fixtures.emulators", "tests.fixtures.postgres"]
+pytest_plugins = [
+    "tests.fixtures.emulators",
+    "tests.fixtures.postgres",
+    "tests.fixtures.route53",
+    "tests.fixtures.prometheus",
+]
 
 V1 = "/api/kafkas_mgmt/v1"
 ORG = "13640203"  # in the shipped quota list with any_user: standard instances

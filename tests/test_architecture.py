@@ -148,6 +148,13 @@ def test_every_cluster_status_the_reconciler_walks_has_a_step() -> None:
         (KafkaStatus.PREPARING, {}, True),
         (KafkaStatus.PROVISIONING, {"cluster_id": "c1"}, False),
         (KafkaStatus.PROVISIONING, {"cluster_id": ""}, True),
+        # routes reported, their DNS records not registered yet
+        (KafkaStatus.PROVISIONING, {"cluster_id": "c1", "routes": [{"Domain": "d", "Router": "r"}]}, True),
+        (
+            KafkaStatus.PROVISIONING,
+            {"cluster_id": "c1", "routes": [{"Domain": "d", "Router": "r"}], "routes_created": True},
+            False,
+        ),
         (KafkaStatus.DEPROVISION, {"bootstrap_server_host": "h.example.com"}, False),
         (KafkaStatus.DEPROVISION, {"bootstrap_server_host": ""}, True),
         (KafkaStatus.DELETING, {}, True),

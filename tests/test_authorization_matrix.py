@@ -84,6 +84,20 @@ MATRIX: dict[str, tuple[tuple[str, str, Any], tuple[str, ...]]] = {
         ("200", "200", "200", "200", "200", "403/11", "403/11", "403/11"),
     ),
     "error catalogue": (("get", f"{V1}/errors", None), ("200", "200", "200", "200", "200", "200", "200", "200")),
+    "kafka metrics": (
+        ("get", f"{V1}/kafkas/{TARGET}/metrics/query", None),
+        ("200", "200", "200", "404/7", "403/4", "403/18", "404/7", "404/7"),
+    ),
+    "list service accounts": (
+        ("get", f"{V1}/service_accounts", None),
+        ("200", "200", "200", "200", "403/4", "403/18", "200", "200"),
+    ),
+    "create service account": (
+        ("post", f"{V1}/service_accounts", {"name": "robot"}),
+        ("202", "202", "202", "202", "403/4", "403/18", "202", "202"),
+    ),
+    # Public, as upstream: clients ask it where tokens come from before they have one.
+    "sso providers": (("get", f"{V1}/sso_providers", None), ("200", "200", "200", "200", "200", "200", "200", "200")),
 }
 
 CASES = [
@@ -94,7 +108,7 @@ CASES = [
 
 
 @pytest.fixture
-def world(ready_cluster: Any, settings: Any) -> None:
+def world(ready_cluster: Any, settings: Any, sso_emulator: Any) -> None:
     settings.FLEET_ENABLE_ACCESS_LIST = True
     settings.FLEET_ENABLE_DENY_LIST = True
     AllowedOrganisation.objects.create(org_id=NO_QUOTA_ORG, source=Source.ADMIN, note="test users without quota")

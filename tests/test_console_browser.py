@@ -96,10 +96,15 @@ def shot(driver: Any, name: str) -> None:
 
 def log_in(driver: Any, base: str, sub: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(f"{base}/admin/")
     driver.find_element(By.ID, "sso-login").click()
     driver.find_element(By.CSS_SELECTOR, f'button[name="sub"][value="{sub}"]').click()
+    # The provider redirects back to the console: wait until its page has loaded, not the provider's.
+    WebDriverWait(driver, 20).until(
+        lambda d: d.current_url.startswith(base) and d.execute_script("return document.readyState") == "complete"
+    )
 
 
 @pytest.mark.django_db(transaction=True)

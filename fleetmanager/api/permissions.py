@@ -49,9 +49,13 @@ class IsAuthenticatedToken(BasePermission):
 class IsUser(BasePermission):
     """The public user API: a trusted user issuer and an organisation id claim (lists: quota.permissions)."""
 
+    def issuers(self) -> list[str]:
+        """The accepted `iss` values; empty: any issuer of a trusted key (never in production)."""
+        return settings.FLEET_USER_ISSUERS
+
     def has_permission(self, request: Request, view: Any) -> bool:
         principal = principal_of(request)
-        issuers = settings.FLEET_USER_ISSUERS
+        issuers = self.issuers()
         if issuers and principal.issuer not in issuers:
             raise errors.ServiceError(
                 errors.UNAUTHENTICATED, f"Bearer token issuer '{principal.issuer}' is not accepted by this API"

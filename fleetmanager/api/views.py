@@ -11,6 +11,7 @@ import yaml
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -39,6 +40,7 @@ API_HREF = "/api/kafkas_mgmt"
 V1_HREF = f"{API_HREF}/v1"
 OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
 
+# Upstream's collections; the version metadata lists those this installation routes.
 COLLECTIONS = (
     ("kafkas", "KafkaList"),
     ("service_accounts", "ServiceAccountList"),
@@ -60,8 +62,18 @@ def _version_metadata() -> VersionMetadata:
         kind="APIVersion",
         href=V1_HREF,
         server_version=settings.FLEET_SERVER_VERSION,
-        collections=tuple(Reference(cid, kind, f"{V1_HREF}/{cid}") for cid, kind in COLLECTIONS),
+        collections=tuple(
+            Reference(cid, kind, f"{V1_HREF}/{cid}") for cid, kind in COLLECTIONS if _routed(f"{V1_HREF}/{cid}")
+        ),
     )
+
+
+def _routed(path: str) -> bool:
+    """Whether a view serves ``path`` (not the catch-all that answers 404 for unknown paths)."""
+    try:
+        return resolve(path).func is not api_not_found
+    except Resolver404:
+        return False
 
 
 class ApiMetadataView(PublicView):

@@ -74,6 +74,11 @@ class FleetConfig:
     kafka_sre_users: tuple[str, ...]
     read_only_users: tuple[str, ...]
     prewarming: dict[str, Prewarming]
+    # Organisations without a limit on their number of service accounts (§1.12).
+    service_account_limit_skip_orgs: tuple[str, ...] = ()
+
+
+SERVICE_ACCOUNT_LIMIT_SKIP_FILE = "service-account-limits-check-skip-org-id-list.yaml"
 
 
 def load_fleet_config(directory: Path) -> FleetConfig:
@@ -103,6 +108,12 @@ def load_fleet_config(directory: Path) -> FleetConfig:
         prewarming=parse_prewarming(
             read(PREWARMING_FILE) if (directory / PREWARMING_FILE).exists() else None, instance_types
         ),
+        # Optional: a configuration directory from before this file existed still loads.
+        service_account_limit_skip_orgs=string_list(
+            SERVICE_ACCOUNT_LIMIT_SKIP_FILE, read(SERVICE_ACCOUNT_LIMIT_SKIP_FILE)
+        )
+        if (directory / SERVICE_ACCOUNT_LIMIT_SKIP_FILE).exists()
+        else (),
     )
 
 

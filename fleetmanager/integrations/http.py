@@ -1,10 +1,15 @@
-"""HTTP plumbing shared by the integration clients (SSO, OCM and AMS today; Observatorium next).
+"""HTTP plumbing shared by the integration clients (SSO, OCM, AMS, Observatorium).
 
 Every client needs the same things: a session that never waits forever, retries of idempotent
 calls with capped exponential backoff and jitter (so a flaky dependency does not fail a
 reconcile, and a fleet of workers does not retry in lockstep), one error type that tells the
 caller whether trying again later may help, and an OAuth client-credentials token fetched once
 and shared until shortly before it expires.
+
+A synchronous API request runs its calls under a ``deadline`` (see
+``fleetmanager.api.deadline``): every attempt's timeout is cut to the time left and no retry
+starts that could not finish, so a slow dependency makes the request fail in time instead of
+holding a web worker until the server kills it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
@@ -56,6 +63,33 @@ class IntegrationError(Exception):
         # Only the exception's class name: its text repeats the full URL, query string included.
         transport = isinstance(exc, requests.ConnectionError | requests.Timeout)
         return cls(f"{method} {url_path(url)} failed: {type(exc).__name__}", retryable=transport)
+
+
+_deadline: ContextVar[float | None] = ContextVar("integration_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Integration calls in the block, retries included, end within ``seconds`` (None: no deadline).
+
+    A deadline already set outside the block is kept when it is sooner.
+    """
+    if seconds is None:
+        yield
+        return
+    until = time.monotonic() + seconds
+    outer = _deadline.get()
+    token = _deadline.set(until if outer is None else min(outer, until))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def remaining_seconds() -> float | None:
+    """Time left before the current deadline; None without one."""
+    until = _deadline.get()
+    return None if until is None else until - time.monotonic()
 
 
 def is_retryable_status(status_code: int | None) -> bool:
@@ -119,24 +153,47 @@ def request_with_retries(
     attempts = 1 + (max(retries, 0) if _is_idempotent(method, idempotent) else 0)
     for attempt in range(1, attempts + 1):
         try:
-            response = session.request(method, url, **kwargs)
+            response = session.request(method, url, **_within_deadline(session, method, url, kwargs, error_class))
         except requests.RequestException as exc:
             error = error_class.from_exception(method, url, exc)
             if attempt == attempts or not error.retryable:
                 raise error from exc
-            outcome, retry_after = type(exc).__name__, None
+            outcome, retry_after, last = type(exc).__name__, None, error
         else:
             if attempt == attempts or response.status_code not in retry_on:
                 return response
-            outcome, retry_after = str(response.status_code), _retry_after(response)
-            response.close()  # hand the connection back to the pool before sleeping
+            outcome, retry_after, last = str(response.status_code), _retry_after(response), None
         delay = backoff_delay(attempt - 1, backoff_seconds)
         if retry_after is not None:
             delay = min(max(delay, retry_after), MAX_BACKOFF_SECONDS)
+        left = remaining_seconds()
+        if left is not None and delay >= left:
+            # No time for another attempt: the caller gets what this one got.
+            logger.warning(
+                "%s: %s %s -> %s, no retry: the deadline is near", error_class.service, method, url_path(url), outcome
+            )
+            if last is not None:
+                raise last
+            return response
+        if last is None:
+            response.close()  # hand the connection back to the pool before sleeping
         service, path = error_class.service, url_path(url)
         logger.warning("%s: %s %s -> %s, retry %d/%d in %.2fs", service, method, path, outcome, attempt, retries, delay)
         time.sleep(delay)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _within_deadline(
+    session: requests.Session, method: str, url: str, kwargs: dict[str, Any], error_class: type[IntegrationError]
+) -> dict[str, Any]:
+    """The request's arguments with its timeout cut to the time the deadline leaves."""
+    left = remaining_seconds()
+    if left is None:
+        return kwargs
+    if left <= 0:
+        raise error_class(f"{method} {url_path(url)} not sent: the request's deadline has passed", retryable=True)
+    timeout = kwargs.get("timeout", getattr(session, "timeout", None))
+    return {**kwargs, "timeout": left if timeout is None else min(float(timeout), left)}
 
 
 def _is_idempotent(method: str, idempotent: bool | None) -> bool:
@@ -276,6 +333,9 @@ class AuthorizedAPI:
                 if not error.retryable or attempt == self.retries:
                     raise
                 delay = backoff_delay(attempt, self.backoff_seconds)
+                left = remaining_seconds()
+                if left is not None and delay >= left:
+                    raise
                 logger.warning(
                     "%s: %s failed (%s), retry %d/%d in %.2fs",
                     self.error_class.service,

@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 # Keycloak records no creation time for clients, so the fleet manager keeps one as an attribute.
 CREATED_AT_ATTRIBUTE = "created_at"
+# Who created a user's service account (the `username` claim of their token), kept as an attribute.
+CREATED_BY_ATTRIBUTE = "username"
+# Keycloak's mapper that copies a user attribute of the service-account user into its tokens.
+ATTRIBUTE_MAPPER = "oidc-usermodel-attribute-mapper"
 
 
 class SSOError(IntegrationError):
@@ -45,6 +49,10 @@ class ServiceAccount:
     description: str
     attributes: dict[str, str]
     created_at: datetime | None
+
+    @property
+    def created_by(self) -> str:
+        return self.attributes.get(CREATED_BY_ATTRIBUTE, "")
 
 
 class SSOClient:
@@ -79,14 +87,32 @@ class SSOClient:
     # --- service accounts -----------------------------------------------------------------
 
     def create_service_account(
-        self, *, client_id: str, name: str, description: str = "", attributes: dict[str, str] | None = None
+        self,
+        *,
+        client_id: str,
+        name: str,
+        description: str = "",
+        attributes: dict[str, str] | None = None,
+        token_claims: dict[str, str] | None = None,
     ) -> ServiceAccount:
-        """The account named ``client_id``, created unless it exists (then returned unchanged)."""
-        existing = self.get_service_account(client_id)
-        if existing is not None:
-            return existing
-        attributes = {CREATED_AT_ATTRIBUTE: timezone.now().isoformat(), **(attributes or {})}
-        body = _new_client(client_id, name, description, attributes)
+        """The account named ``client_id``, created unless it exists (then returned unchanged).
+
+        ``token_claims`` end up in every token of the account, as upstream's mas-sso accounts carry
+        ``rh-org-id``, ``rh-user-id`` and ``username``: Keycloak protocol mappers copy them from the
+        attributes of the account's service-account user, which are set (again) on every call.
+        """
+        account = self.get_service_account(client_id) or self._create(
+            client_id, name, description, attributes or {}, token_claims or {}
+        )
+        if token_claims:
+            self._set_service_account_user_attributes(account.id, token_claims)
+        return account
+
+    def _create(
+        self, client_id: str, name: str, description: str, attributes: dict[str, str], token_claims: dict[str, str]
+    ) -> ServiceAccount:
+        attributes = {CREATED_AT_ATTRIBUTE: timezone.now().isoformat(), **attributes}
+        body = _new_client(client_id, name, description, attributes, list(token_claims))
         # Safe to retry: a repeat of a create that did land answers 409, handled below.
         response = self._admin("POST", "/clients", json=body, idempotent=True)
         if response.status_code == 409:
@@ -132,23 +158,63 @@ class SSOClient:
         logger.info("sso: reset the secret of service account %s", client_id)
         return _account(representation, _secret_value(_json_object(response)))
 
+    # --- by Keycloak's internal id (the `id` users see) -----------------------------------------
+
+    def find_client(self, client_id: str) -> ServiceAccount | None:
+        """The client named ``client_id``, without its secret; None when there is none."""
+        representation = self._find(client_id)
+        return None if representation is None else _account(representation, "")
+
+    def get_client(self, internal_id: str) -> ServiceAccount | None:
+        """The client with this internal id, without its secret; None when there is none."""
+        response = self._admin("GET", f"/clients/{quote(internal_id, safe='')}")
+        if response.status_code == 404:
+            return None
+        self._expect(response, 200)
+        representation = _json_object(response)
+        if not isinstance(representation.get("id"), str) or not representation.get("clientId"):
+            raise SSOError.from_response(response, "expected a client representation")
+        return _account(representation, "")
+
+    def delete_client(self, internal_id: str) -> bool:
+        """True when deleted; False when it was gone already."""
+        response = self._admin("DELETE", f"/clients/{quote(internal_id, safe='')}")
+        if response.status_code == 404:
+            return False
+        self._expect(response, 204)
+        logger.info("sso: deleted client %s", internal_id)
+        return True
+
+    def regenerate_secret(self, internal_id: str) -> str:
+        """A new secret for the client; the old one stops working at once."""
+        # Repeating a regeneration is harmless: the last secret returned is the valid one.
+        response = self._admin("POST", f"/clients/{quote(internal_id, safe='')}/client-secret", idempotent=True)
+        self._expect(response, 200)
+        logger.info("sso: regenerated the secret of client %s", internal_id)
+        return _secret_value(_json_object(response))
+
     def list_service_accounts(
         self,
         *,
         attributes: dict[str, str] | None = None,
         client_id_prefix: str = "",
         first: int = 0,
-        max_results: int = 100,
+        max_results: int | None = 100,
     ) -> list[ServiceAccount]:
         """Accounts whose clientId starts with the prefix and whose attributes include ``attributes``.
 
-        ``first``/``max_results`` page Keycloak's search (a substring match on clientId), before
-        the prefix and attribute filters, so a page may hold fewer than ``max_results`` accounts.
+        ``first``/``max_results`` (None: no limit) page Keycloak's search: by attributes when
+        ``attributes`` are given (Keycloak's ``q``, which then ignores clientId), else a substring
+        match on clientId; the prefix is checked here, so a page may hold fewer accounts.
         Secrets are left empty: fetching them would cost one call per account.
         """
-        params: dict[str, Any] = {"first": first, "max": max_results, "search": "true"}
-        if client_id_prefix:
-            params["clientId"] = client_id_prefix
+        params: dict[str, Any] = {"first": first}
+        if max_results is not None:
+            params["max"] = max_results
+        if attributes:
+            params["q"] = " ".join(f"{key}:{value}" for key, value in attributes.items())
+        elif client_id_prefix:
+            params.update(clientId=client_id_prefix, search="true")
         response = self._admin("GET", "/clients", params=params)
         self._expect(response, 200)
         wanted = attributes or {}
@@ -173,6 +239,16 @@ class SSOClient:
             return None
         self._expect(response, 200)
         return _secret_value(_json_object(response))
+
+    def _set_service_account_user_attributes(self, internal_id: str, claims: dict[str, str]) -> None:
+        response = self._admin("GET", f"/clients/{quote(internal_id, safe='')}/service-account-user")
+        self._expect(response, 200)
+        user = _json_object(response)
+        if not isinstance(user.get("id"), str):
+            raise SSOError.from_response(response, "expected a user representation")
+        attributes = {key: [value] for key, value in claims.items()}
+        response = self._admin("PUT", f"/users/{quote(user['id'], safe='')}", json={**user, "attributes": attributes})
+        self._expect(response, 204)
 
     def _existing_after_conflict(self, client_id: str) -> ServiceAccount:
         existing = self.get_service_account(client_id)
@@ -201,9 +277,11 @@ def _json_list(response: requests.Response) -> list[dict[str, Any]]:
     return [rep for rep in payload if isinstance(rep, dict) and isinstance(rep.get("id"), str) and rep.get("clientId")]
 
 
-def _new_client(client_id: str, name: str, description: str, attributes: dict[str, str]) -> dict[str, Any]:
+def _new_client(
+    client_id: str, name: str, description: str, attributes: dict[str, str], mapped_claims: list[str]
+) -> dict[str, Any]:
     """A confidential client that can only use the client-credentials grant."""
-    return {
+    body: dict[str, Any] = {
         "clientId": client_id,
         "name": name,
         "description": description,
@@ -213,6 +291,26 @@ def _new_client(client_id: str, name: str, description: str, attributes: dict[st
         "publicClient": False,
         "clientAuthenticatorType": "client-secret",
         "attributes": attributes,
+    }
+    if mapped_claims:
+        body["protocolMappers"] = [_attribute_mapper(claim) for claim in mapped_claims]
+    return body
+
+
+def _attribute_mapper(claim: str) -> dict[str, Any]:
+    """Copy the service-account user's attribute ``claim`` into the claim of that name (upstream's mappers)."""
+    return {
+        "name": claim,
+        "protocol": "openid-connect",
+        "protocolMapper": ATTRIBUTE_MAPPER,
+        "config": {
+            "access.token.claim": "true",
+            "claim.name": claim,
+            "id.token.claim": "true",
+            "jsonType.label": "String",
+            "user.attribute": claim,
+            "userinfo.token.claim": "true",
+        },
     }
 
 

@@ -52,6 +52,30 @@ def kafka_prepare_on_new_cluster(*, kafka: KafkaRequest, **fields: Any) -> bool:
     return bool(updated)
 
 
+# --- DNS records of the routes (§4.4) ------------------------------------------------------
+
+
+def kafka_routes_change_submitted(*, kafka: KafkaRequest, change_id: str, in_sync: bool) -> bool:
+    """The Route53 change of the routes' CNAMEs is submitted: a retried step polls it instead of resubmitting."""
+    updated = KafkaRequest.objects.filter(pk=kafka.pk, routes_created=False, routes_creation_id="").update(
+        routes_creation_id=change_id, routes_created=in_sync, updated_at=timezone.now()
+    )
+    if updated:
+        kafka.routes_creation_id, kafka.routes_created = change_id, in_sync
+    return bool(updated)
+
+
+def kafka_routes_created(*, kafka: KafkaRequest) -> bool:
+    """The routes resolve (their CNAMEs are in sync, or none are registered): the agent's next Ready report counts."""
+    updated = KafkaRequest.objects.filter(pk=kafka.pk, routes_created=False).update(
+        routes_created=True, updated_at=timezone.now()
+    )
+    if updated:
+        kafka.routes_created = True
+        logger.info("kafka %s: routes created", kafka.pk)
+    return bool(updated)
+
+
 # --- deletion --------------------------------------------------------------------------------
 
 

@@ -23,12 +23,17 @@ FAILED_BY_DATA_PLANE = "Kafka reported as failed from the data plane"
 
 
 def kafka_store_routes(*, kafka: KafkaRequest, routes: list[dict[str, str]], created: bool) -> bool:
-    """Routes are written once (§4.4); a second report finds them stored and changes nothing."""
+    """Routes are written once (§4.4); a second report finds them stored and changes nothing.
+
+    Routes that still need their DNS records kick the reconciler, which registers them.
+    """
     updated = KafkaRequest.objects.filter(pk=kafka.pk, routes__isnull=True).update(
         routes=routes, routes_created=created, updated_at=timezone.now()
     )
     if updated:
         kafka.routes, kafka.routes_created = routes, created
+        if not created:
+            kick(RECONCILE_TASK, kafka.pk)
     return bool(updated)
 
 

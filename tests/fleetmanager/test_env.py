@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr
+from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr, is_loopback_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR = "FLEET_TEST_ENV_VALUE"  # a name nothing else reads
@@ -314,6 +314,7 @@ PRODUCTION_ENV = {
     "FLEET_OCM_TOKEN_URL": "https://sso.example.com/auth/realms/redhat-external/protocol/openid-connect/token",
     "FLEET_OCM_CLIENT_ID": "fleet-manager",
     "FLEET_OCM_CLIENT_SECRET": "s3cret",
+    "FLEET_OBSERVATORIUM_URL": "http://localhost:8085",
 }
 
 
@@ -398,3 +399,46 @@ def test_it_refuses_a_setting_that_needs_ocm_when_ocm_is_off(variable: str, valu
     result = _django_setup(_clean_environ({"FLEET_OCM_ENABLED": "false", variable: value}))
     assert result.returncode != 0
     assert f"{variable}={value} needs OCM/AMS: set FLEET_OCM_ENABLED=true" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("FLEET_SSO_BASE_URL", "http://127.0.0.1:8001/sso"),
+        ("FLEET_OCM_BASE_URL", "http://localhost:8001/ocm"),
+        ("FLEET_OCM_TOKEN_URL", "http://127.0.0.2:8001/sso/realms/redhat-external/protocol/openid-connect/token"),
+        ("FLEET_ROUTE53_ENDPOINT_URL", "http://[::1]:5000"),
+    ],
+)
+def test_it_refuses_to_start_in_production_when_an_integration_points_at_an_emulator(variable: str, value: str) -> None:
+    result = _django_setup(_clean_environ({**PRODUCTION_ENV, variable: value}))
+
+    assert result.returncode != 0
+    assert f"{variable}={value!r} points at this machine, where only the development emulators listen" in result.stderr
+
+
+def test_production_may_reach_observatorium_through_a_local_token_refresher() -> None:
+    result = _django_setup(_clean_environ({**PRODUCTION_ENV, "FLEET_OBSERVATORIUM_URL": "http://localhost:8085"}))
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8001/sso", True),
+        ("http://127.9.8.7", True),
+        ("http://localhost:8001", True),
+        ("http://api.localhost", True),
+        ("http://[::1]:5000", True),
+        ("http://0.0.0.0:8001", True),
+        ("https://sso.redhat.com/auth", False),
+        ("https://10.0.0.5", False),
+        ("http://localhost.example.com", False),
+        ("", False),
+        (None, False),
+        ("http://[not-an-ip", False),
+    ],
+)
+def test_is_loopback_url(url: str | None, expected: bool) -> None:
+    assert is_loopback_url(url) is expected

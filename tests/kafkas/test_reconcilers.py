@@ -286,3 +286,31 @@ def test_bootstrap_hosts_are_valid_dns_labels() -> None:
     host = lifecycle.bootstrap_host(kafka, cluster)
 
     assert host == "a-0aaaaaaaaaaaaaaaaaaa.kas.c.example.com"
+
+
+def test_the_canary_account_tokens_carry_the_owners_claims(ready_cluster: Any, settings: Any) -> None:
+    """The Kafka's customClaimCheck (§5.3) asks for `rh-org-id`: the canary's tokens carry it, as upstream's."""
+    import jwt
+    import requests
+
+    kafka = KafkaFactory(cluster_id=ready_cluster.cluster_id, owner="alice", owner_account_id="alice-account")
+    tasks.reconcile_kafka(kafka.id)
+    row = refreshed(kafka)
+
+    token = requests.post(
+        f"{settings.FLEET_SSO_BASE_URL}/realms/rhoas/protocol/openid-connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": row.canary_service_account_client_id,
+            "client_secret": row.canary_service_account_client_secret,
+        },
+        timeout=5,
+    ).json()["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+
+    assert (claims["rh-org-id"], claims["rh-user-id"], claims["username"]) == (
+        kafka.organisation_id,
+        "alice-account",
+        "alice",
+    )
+    assert claims["clientId"] == row.canary_service_account_client_id

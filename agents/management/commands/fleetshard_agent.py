@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from agents.metrics_exporter import KafkaMetricsExporter
 from agents.simulator import AgentFleet, AgentOptions, SimulatedAgent, TokenCache
 from clusters import selectors as cluster_selectors
 from clusters.models import ClusterStatus
@@ -48,6 +50,13 @@ class Command(BaseCommand):
             "<namespace>/ (default FLEET_AGENT_RENDER_DIR, var/dataplane); '' keeps them in memory",
         )
         parser.add_argument("--once", action="store_true", help="poll once and exit")
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=None,
+            help="serve the simulated Kafkas' metrics (§13) on 127.0.0.1:PORT/metrics for a Prometheus to scrape "
+            "(0 picks a free port; default: not served)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.FLEET_DEV_TOKENS:
@@ -70,16 +79,20 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        exporter = self._metrics_exporter(options["metrics_port"])
         if options["all_clusters"]:
             if options["once"] or options["client_id"]:
                 raise CommandError("--once and --client-id go with --cluster-id, not --all-clusters")
             self.stdout.write(
                 f"agents of every cluster with agent credentials polling {options['api_url']}; Ctrl-C stops them"
             )
-            AgentFleet(agent_options, token_for=_token_for, clusters=_clusters_with_agents).run(stop)
+            on_poll = exporter.observe if exporter else None
+            AgentFleet(agent_options, token_for=_token_for, clusters=_clusters_with_agents, on_poll=on_poll).run(stop)
             return
         client_id = options["client_id"] or f"kas-fleetshard-agent-{options['cluster_id']}"
         agent = SimulatedAgent(options=agent_options, token=TokenCache(lambda: _mint(client_id)))
+        if exporter is not None:
+            agent.on_poll = functools.partial(exporter.observe, options["cluster_id"])
         if options["once"]:
             agent.tick()
             return
@@ -88,6 +101,17 @@ class Command(BaseCommand):
             f"every {options['poll_interval']}s; Ctrl-C stops it"
         )
         agent.run(stop)
+
+    def _metrics_exporter(self, port: int | None) -> KafkaMetricsExporter | None:
+        if port is None:
+            return None
+        exporter = KafkaMetricsExporter()
+        try:
+            bound = exporter.serve(port)
+        except OSError as exc:
+            raise CommandError(f"cannot serve the Kafka metrics on 127.0.0.1:{port}: {exc}") from exc
+        self.stdout.write(f"simulated Kafka metrics on http://127.0.0.1:{bound}/metrics")
+        return exporter
 
 
 def _mint(client_id: str) -> str:
