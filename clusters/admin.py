@@ -38,17 +38,6 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
-def capacity_by_type(cluster: Cluster, used: dict[str, dict[str, int]]) -> str:
-    """'standard 3/10, developer 0/5' (streaming units used / max, as the agent last reported the max)."""
-    held = used.get(cluster.cluster_id or "", {})
-    parts = []
-    for instance_type in cluster.instance_types:
-        info = (cluster.dynamic_capacity_info or {}).get(instance_type) or {}
-        maximum = info.get("max_units")
-        parts.append(f"{instance_type} {held.get(instance_type, 0)}/{maximum if maximum is not None else '?'}")
-    return ", ".join(parts)
-
-
 @admin.register(Cluster)
 class ClusterAdmin(admin.ModelAdmin):
     """Data-plane clusters for SREs. Read-only; cordon, uncordon and deprovision are actions."""
@@ -134,7 +123,7 @@ class ClusterAdmin(admin.ModelAdmin):
     @admin.display(description="capacity (used/max units)")
     def capacity_column(self, cluster: Cluster) -> str:
         used = getattr(cluster, "units_used", None)
-        return capacity_by_type(cluster, used if used is not None else capacity.units_on_clusters([cluster.cluster_id]))
+        return capacity.summary(cluster, used if used is not None else capacity.units_on_clusters([cluster.cluster_id]))
 
     @admin.display(description="entries")
     def audit_entries(self, cluster: Cluster) -> str:
@@ -205,7 +194,7 @@ def cluster_capacity(request: HttpRequest) -> Table:
             c.status,
             "yes" if c.schedulable else "cordoned",
             f"{c.cloud_provider}/{c.region}",
-            capacity_by_type(c, used),
+            capacity.summary(c, used),
         )
         for c in clusters
     ]

@@ -97,6 +97,25 @@ def units_on_clusters(cluster_ids: Sequence[str]) -> dict[str, dict[str, int]]:
     return used
 
 
+def kafka_counts(cluster_ids: Sequence[str]) -> dict[str, int]:
+    """How many Kafkas (any status but deleting) each cluster runs; clusters running none are absent."""
+    counts: dict[str, int] = {}
+    for count in census().on_clusters([c for c in cluster_ids if c]):
+        counts[count.cluster_id] = counts.get(count.cluster_id, 0) + count.count
+    return counts
+
+
+def summary(cluster: Any, used: dict[str, dict[str, int]]) -> str:
+    """'standard 3/10, developer 0/5': streaming units used / max per type (the max as the agent last reported it)."""
+    held = used.get(cluster.cluster_id or "", {})
+    parts = []
+    for instance_type in cluster.instance_types:
+        info = (cluster.dynamic_capacity_info or {}).get(instance_type) or {}
+        maximum = info.get("max_units")
+        parts.append(f"{instance_type} {held.get(instance_type, 0)}/{maximum if maximum is not None else '?'}")
+    return ", ".join(parts)
+
+
 def holds_kafkas(cluster_id: str | None) -> bool:
     return bool(cluster_id and units_on_clusters([cluster_id]))
 

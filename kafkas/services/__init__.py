@@ -1,7 +1,7 @@
 """Every write to a Kafka request. Nothing outside this package creates, changes or deletes one.
 
 - ``create``: POST /kafkas, validation in upstream's order, limits, insert.
-- ``operations``: what SREs do to any Kafka (admin API, console), audited.
+- ``operations``: what SREs do to any Kafka (admin API, console, CLI), audited.
 - ``changes``: what users change: PATCH, DELETE, promotion requests.
 - ``transitions``: every status change (compare-and-set, history row, reconciler kick).
 - ``progress``: what the reconcilers decided: placement, soft delete, expiry, promotion outcome.
@@ -14,6 +14,7 @@ from kafkas.services.operations import (
     AdminUpdate,
     kafka_admin_deprovision,
     kafka_admin_update,
+    kafka_create_for,
     kafka_resume,
     kafka_retry_now,
     kafka_revoke_tls_certificate,
@@ -30,6 +31,7 @@ __all__ = [
     "kafka_admin_deprovision",
     "kafka_admin_update",
     "kafka_create",
+    "kafka_create_for",
     "kafka_delete",
     "kafka_deprovision",
     "kafka_promote",

@@ -1,4 +1,4 @@
-"""What SREs do to any Kafka: the admin API (BEHAVIOUR.md §8) and the console call these with the acting ``Actor``.
+"""What SREs do to any Kafka: the admin API (BEHAVIOUR.md §8), the console and the CLI call these with the acting ``Actor``.
 
 Every function records one audit entry (``fleetmanager.audit``): done with the changed
 fields, or refused with the error. Status changes go through ``kafka_transition``; the
@@ -22,9 +22,11 @@ from fleetmanager.audit import Actor
 from fleetmanager.fleetconfig import fleet_config
 from fleetmanager.fleetconfig.quantities import quantity_bytes
 from fleetmanager.kicks import kick
+from fleetmanager.principal import Principal
 from fleetmanager.statemachine import StaleState
 from kafkas import selectors
 from kafkas.models import DELETION_STATUSES, KafkaRequest, KafkaStatus, needs_reconciler
+from kafkas.services.create import KafkaCreate, kafka_create
 from kafkas.services.transitions import RECONCILE_TASK, kafka_deprovision, kafka_transition
 
 S = KafkaStatus
@@ -82,6 +84,16 @@ def kafka_admin_update(*, actor: Actor, kafka_id: str, update: AdminUpdate) -> K
         if to_status:
             entry.change("status", kafka.status, to_status)
         _apply(kafka, actor, fields, to_status)
+    return kafka
+
+
+def kafka_create_for(*, actor: Actor, owner: str, org_id: str, request: KafkaCreate) -> KafkaRequest:
+    """An operator creates a Kafka for an owner of an organisation (the CLI), under POST /kafkas's rules and limits."""
+    asked = {**asdict(request), "owner": owner, "org_id": org_id}
+    with audit.action(actor, "kafka.create", "kafka", "", request=asked) as entry:
+        kafka = kafka_create(principal=Principal(username=owner, org_id=org_id), request=request)
+        entry.object_id = kafka.id
+        entry.change("status", "", kafka.status)
     return kafka
 
 
@@ -252,12 +264,12 @@ def _suspension_status(kafka: KafkaRequest, suspended: bool | None) -> str | Non
     if suspended:
         if kafka.status != S.READY:
             raise errors.ServiceError(
-                errors.VALIDATION, f"Unable to suspend the Kafka: it is {kafka.status}; only a ready Kafka can be"
+                errors.VALIDATION, f"Unable to suspend the Kafka: it is {kafka.status}; only a ready Kafka can be suspended"
             )
         return S.SUSPENDING
     if kafka.status != S.SUSPENDED:
         raise errors.ServiceError(
-            errors.VALIDATION, f"Unable to resume the Kafka: it is {kafka.status}; only a suspended Kafka can be"
+            errors.VALIDATION, f"Unable to resume the Kafka: it is {kafka.status}; only a suspended Kafka can be resumed"
         )
     if kafka.expires_at is not None and timezone.now() >= kafka.expires_at - timedelta(days=_grace_days(kafka)):
         raise errors.ServiceError(
