@@ -61,7 +61,7 @@ def reconcile_scaling(holder: str | None = None) -> None:
         lease = leases.acquire(lease_type, holder)
         if lease is None:
             continue
-        with reconcile.reconcile_pass(lease_type):
+        with leases.kept_alive(lease), reconcile.reconcile_pass(lease_type):
             evaluate(lease)
 
 

@@ -44,7 +44,7 @@ def reconcile_clusters(holder: str | None = None) -> None:
     lease = leases.acquire(CLUSTER_LEASE, holder or leases.process_holder())
     if lease is None:
         return
-    with reconcile.reconcile_pass(CLUSTER_LEASE) as stats:
+    with leases.kept_alive(lease), reconcile.reconcile_pass(CLUSTER_LEASE) as stats:
         if settings.FLEET_DATAPLANE_SCALING_TYPE == "manual":
             sync_configured_clusters(lease)
         due = Cluster.objects.filter(reconcile.due(), status__in=RECONCILER_STATUSES).order_by("created_at", "id")

@@ -13,9 +13,12 @@ class FleetManagerConfig(AppConfig):
         # or malformed file stops start-up with a message naming the file and field
         # instead of failing on the first request.
         import fleetmanager.query.lookups  # noqa: F401  (registers the `like`/`ilike` lookups)
+        from fleetmanager import ticker
         from fleetmanager.fleetconfig import fleet_config
 
         fleet_config()
+        # `manage.py qcluster` processes run the reconcile passes every few seconds (fleetmanager.ticker).
+        ticker.start_in_reconciler_process()
 
 
 class FleetAdminConfig(admin_apps.AdminConfig):

@@ -10,6 +10,10 @@ inside ``fenced(lease)``: the lease row is locked and checked (still ours, same
 token, not expired) in the same transaction as the writes, so a leader that
 paused past its expiry and lost the lease cannot commit anything afterwards.
 Side effects outside the database cannot be fenced; they must be idempotent.
+
+Leases are short (``FLEET_LEASE_SECONDS``, 8 s) so a dead leader's work is taken
+over quickly; a live leader keeps its lease with ``kept_alive(lease)``, a heartbeat
+that renews it every third of its duration for as long as the leader works.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Now
 
@@ -90,6 +95,50 @@ def acquire(lease_type: str, holder: str, duration: timedelta | None = None) -> 
         token = LeaderLease.objects.filter(lease_type=lease_type).values_list("fencing_token", flat=True).get()
     metrics.LEADER_WORKER.labels(worker_type=lease_type).set(1)
     return Lease(lease_type=lease_type, holder=holder, fencing_token=token)
+
+
+def renew(lease: Lease, duration: timedelta | None = None) -> bool:
+    """Extend ``lease`` if it is still ours (same holder and token, not expired); False once it is lost.
+
+    Unlike ``acquire`` it never takes the lease again: a lease that lapsed has been, or
+    may be, taken over, and its holder must stop.
+    """
+    duration = duration or timedelta(seconds=settings.FLEET_LEASE_SECONDS)
+    renewed = LeaderLease.objects.filter(
+        lease_type=lease.lease_type, leader=lease.holder, fencing_token=lease.fencing_token, expires__gt=Now()
+    ).update(expires=ExpressionWrapper(Now() + Value(duration), output_field=DateTimeField()), updated_at=Now())
+    return bool(renewed)
+
+
+@contextmanager
+def kept_alive(lease: Lease) -> Iterator[None]:
+    """Renew ``lease`` in the background while the block runs, every third of its duration.
+
+    A pass longer than the lease keeps it; a process that dies stops renewing, and the
+    lease lapses within FLEET_LEASE_SECONDS for another process to take over.
+    """
+    stop = threading.Event()
+    interval = settings.FLEET_LEASE_SECONDS / 3
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    if not renew(lease):
+                        logger.warning("lease %s lost by %s; its holder stops renewing", lease.lease_type, lease.holder)
+                        return
+                except DatabaseError as exc:  # the database is away: the lease may lapse, fencing keeps us safe
+                    logger.warning("could not renew lease %s: %s", lease.lease_type, exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"lease-{lease.lease_type}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def release(lease: Lease) -> None:

@@ -3,20 +3,23 @@
 Per-instance work is shared by any number of workers without a leader: a worker
 *claims* due rows (``select_for_update(skip_locked=True)``) by pushing their
 ``next_reconcile_at`` into the future, commits, and only then does the slow work
-outside any transaction. Other workers skip claimed rows; a worker that dies
-leaves its claims to expire, so the rows are picked up again.
+outside any transaction. Other workers skip claimed rows. Claims are short
+(``FLEET_CLAIM_SECONDS``, 12 s) and a worker keeps the rows it still has to work
+on claimed with ``kept_claimed`` (a heartbeat); a worker that dies stops renewing,
+so its rows are due again within the claim time and picked up by the next pass.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -44,6 +47,55 @@ def claim(queryset: models.QuerySet, *, limit: int, claim_for: timedelta) -> lis
         if ids:
             queryset.model.objects.filter(pk__in=ids).update(next_reconcile_at=timezone.now() + claim_for)
     return ids
+
+
+class Claims:
+    """The rows a worker has claimed and not finished yet; the heartbeat renews these."""
+
+    def __init__(self, model: type[models.Model], pks: list[str], claim_for: timedelta) -> None:
+        self.model = model
+        self.claim_for = claim_for
+        self._pending = set(pks)
+        self._lock = threading.Lock()
+
+    def done(self, pk: str) -> None:
+        """Stop renewing ``pk``'s claim (call before the row's release or backoff is written)."""
+        with self._lock:
+            self._pending.discard(pk)
+
+    def renew(self) -> None:
+        with self._lock:
+            pending = list(self._pending)
+            if pending:
+                # Only rows still claimed (due in the future): a released row (NULL) is left alone.
+                self.model.objects.filter(pk__in=pending, next_reconcile_at__gt=timezone.now()).update(
+                    next_reconcile_at=timezone.now() + self.claim_for
+                )
+
+
+@contextmanager
+def kept_claimed(model: type[models.Model], pks: list[str], claim_for: timedelta) -> Iterator[Claims]:
+    """Renew the claims on ``pks`` every third of ``claim_for`` until each is marked ``done``."""
+    claims = Claims(model, pks, claim_for)
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(claim_for.total_seconds() / 3):
+                try:
+                    claims.renew()
+                except DatabaseError as exc:  # the claims may lapse: the work is idempotent, CAS protects state
+                    logger.warning("could not renew %s claims: %s", model.__name__, exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"claims-{model.__name__}", daemon=True)
+    thread.start()
+    try:
+        yield claims
+    finally:
+        stop.set()
+        thread.join()
 
 
 def release(model: type[models.Model], pk: str) -> None:

@@ -411,8 +411,11 @@ if not FLEET_OCM_ENABLED:
 # worker while the first still runs it; no catch-up storms after downtime.
 FLEET_RECONCILE_INTERVAL_MINUTES = envint("FLEET_RECONCILE_INTERVAL_MINUTES", 1, minimum=1)
 FLEET_RECONCILE_BATCH_SIZE = envint("FLEET_RECONCILE_BATCH_SIZE", 100, minimum=1)
-FLEET_LEASE_SECONDS = envint("FLEET_LEASE_SECONDS", 60, minimum=5)
-FLEET_CLAIM_SECONDS = envint("FLEET_CLAIM_SECONDS", 120, minimum=5)
+# Leases and claims are short and kept alive by their holder's heartbeat (a third of their time), so a
+# dead holder's work is taken over within seconds; every qcluster process runs the passes each tick.
+FLEET_LEASE_SECONDS = envint("FLEET_LEASE_SECONDS", 8, minimum=3)
+FLEET_CLAIM_SECONDS = envint("FLEET_CLAIM_SECONDS", 12, minimum=3)
+FLEET_RECONCILE_TICK_SECONDS = envfloat("FLEET_RECONCILE_TICK_SECONDS", 2.0, minimum=0.0)
 Q_CLUSTER = {
     "name": "fleetmanager",
     "orm": "default",

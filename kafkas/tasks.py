@@ -28,7 +28,7 @@ from kafkas.models import (
     PromotionStatus,
 )
 from kafkas.services import StaleState, kafka_deprovision
-from kafkas.services.progress import kafka_back_off, kafka_reconciled, kafkas_claim
+from kafkas.services.progress import kafka_back_off, kafka_reconciled, kafkas_claim, kafkas_kept_claimed
 from quota import selectors as quota_selectors
 from quota import services as quota_services
 from quota.services.sync import quota_sync_from_config
@@ -51,24 +51,25 @@ STEPS: dict[str, Callable[[KafkaRequest], None]] = {
 def reconcile_kafka(kafka_id: str) -> None:
     """Advance one Kafka now (the on-commit kick of API writes and status changes)."""
     with reconcile.reconcile_pass("kafka") as stats:
-        claimed = _claim(KafkaRequest.objects.filter(pk=kafka_id), limit=1)
-        for pk in claimed:
-            stats.errors += _process(pk)
+        _process_claimed(_claim(KafkaRequest.objects.filter(pk=kafka_id), limit=1), stats)
 
 
 def reconcile_kafkas() -> None:
-    """The periodic resync: every Kafka with work to do, then the global sweeps."""
+    """The scheduled resync: every Kafka with work to do, then the global sweeps (once a minute)."""
+    reconcile_kafka_rows()
+    reconcile_general()
+
+
+def reconcile_kafka_rows() -> None:
+    """Every Kafka with work to do, and every promotion in progress (each reconciler process's tick)."""
     deadline = time.monotonic() + PASS_TIME_BUDGET_SECONDS
     with reconcile.reconcile_pass("kafka") as stats:
         while time.monotonic() < deadline:
             claimed = _claim(KafkaRequest.objects.all(), limit=settings.FLEET_RECONCILE_BATCH_SIZE)
             if not claimed:
                 break
-            for pk in claimed:
-                stats.errors += _process(pk)
-                stats.processed += 1
+            _process_claimed(claimed, stats)
     reconcile_promotions()
-    reconcile_general()
 
 
 PROMOTING = Q(promotion_status=PromotionStatus.PROMOTING, status__in=PROMOTABLE_STATUSES)
@@ -77,18 +78,18 @@ PROMOTING = Q(promotion_status=PromotionStatus.PROMOTING, status__in=PROMOTABLE_
 def reconcile_promotion(kafka_id: str) -> None:
     """Finish one promotion now (kicked by POST /promote)."""
     with reconcile.reconcile_pass("promoting_kafka") as stats:
-        for pk in kafkas_claim(
+        claimed = kafkas_claim(
             rows=KafkaRequest.objects.filter(PROMOTING, pk=kafka_id), limit=1, claim_for=_claim_time()
-        ):
-            stats.errors += _process(pk, step=promotion.promote)
+        )
+        _process_claimed(claimed, stats, step=promotion.promote)
 
 
 def reconcile_promotions() -> None:
     """Every promotion in progress (the periodic resync; a failed promotion waits for a person)."""
     with reconcile.reconcile_pass("promoting_kafka") as stats:
         rows = KafkaRequest.objects.filter(PROMOTING)
-        for pk in kafkas_claim(rows=rows, limit=settings.FLEET_RECONCILE_BATCH_SIZE, claim_for=_claim_time()):
-            stats.errors += _process(pk, step=promotion.promote)
+        claimed = kafkas_claim(rows=rows, limit=settings.FLEET_RECONCILE_BATCH_SIZE, claim_for=_claim_time())
+        _process_claimed(claimed, stats, step=promotion.promote)
 
 
 def _claim_time() -> timedelta:
@@ -99,13 +100,27 @@ def _claim(queryset: QuerySet[KafkaRequest], *, limit: int) -> list[str]:
     return kafkas_claim(rows=queryset.filter(NEEDS_RECONCILER), limit=limit, claim_for=_claim_time())
 
 
-def _process(pk: str, step: Callable[[KafkaRequest], None] | None = None) -> int:
+def _process_claimed(
+    claimed: list[str], stats: reconcile.PassStats, step: Callable[[KafkaRequest], None] | None = None
+) -> None:
+    """Work the claimed Kafkas one by one, their claims renewed until each is done (a dead worker's lapse)."""
+    if not claimed:
+        return
+    with kafkas_kept_claimed(kafka_ids=claimed, claim_for=_claim_time()) as claims:
+        for pk in claimed:
+            stats.errors += _process(pk, claims, step)
+            stats.processed += 1
+
+
+def _process(pk: str, claims: reconcile.Claims, step: Callable[[KafkaRequest], None] | None = None) -> int:
     """Run the steps of one claimed Kafka until it needs nobody; returns the number of errors (0/1).
 
-    With ``step``, run that one step instead of the status-driven ones (promotion).
+    With ``step``, run that one step instead of the status-driven ones (promotion). The claim's
+    heartbeat stops before the outcome (release or backoff) is written, so it cannot overwrite it.
     """
     kafka = KafkaRequest.objects.filter(pk=pk).first()
     if kafka is None:
+        claims.done(pk)
         return 0  # soft-deleted meanwhile
     try:
         if step is not None:
@@ -113,15 +128,18 @@ def _process(pk: str, step: Callable[[KafkaRequest], None] | None = None) -> int
         else:
             _run_status_steps(kafka)
     except lifecycle.RetryLater as exc:
+        claims.done(pk)
         delay = kafka_back_off(kafka=kafka, error=str(exc))
         logger.info("kafka %s (%s): %s; retrying in %s", pk, kafka.status, exc, delay)
         return 0
     except StaleState:
         logger.info("kafka %s changed under us; it will be looked at again", pk)
     except Exception as exc:
+        claims.done(pk)
         logger.exception("kafka %s (%s): reconcile failed", pk, kafka.status)
         kafka_back_off(kafka=kafka, error=f"{type(exc).__name__}: {exc}")
         return 1
+    claims.done(pk)
     kafka_reconciled(kafka_id=pk)
     return 0
 
@@ -145,7 +163,7 @@ def reconcile_general(holder: str | None = None) -> None:
     lease = leases.acquire(GENERAL_LEASE, holder or leases.process_holder())
     if lease is None:
         return
-    with reconcile.reconcile_pass(GENERAL_LEASE) as stats:
+    with leases.kept_alive(lease), reconcile.reconcile_pass(GENERAL_LEASE) as stats:
         # The quota, deny and access lists follow their files (entries made in the admin are kept).
         quota_sync_from_config()
         # Quota a failed create reserved while the quota service was down is given back now.

@@ -8,6 +8,7 @@ step read, so a row that moved on meanwhile is left alone.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -156,6 +157,11 @@ def promotion_fail(*, kafka: KafkaRequest, details: str) -> None:
 def kafkas_claim(*, rows: QuerySet[KafkaRequest], limit: int, claim_for: timedelta) -> list[str]:
     """Claim up to ``limit`` due rows for this worker (``fleetmanager.reconcile.claim``)."""
     return reconcile.claim(rows, limit=limit, claim_for=claim_for)
+
+
+def kafkas_kept_claimed(*, kafka_ids: list[str], claim_for: timedelta) -> AbstractContextManager[reconcile.Claims]:
+    """Keep these claimed Kafkas claimed while the worker is alive (``fleetmanager.reconcile.kept_claimed``)."""
+    return reconcile.kept_claimed(KafkaRequest, kafka_ids, claim_for)
 
 
 def kafka_back_off(*, kafka: KafkaRequest, error: str) -> timedelta:

@@ -9,12 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django_q.models import Schedule
 
-# name -> (task path, minutes between runs)
-SCHEDULES = {
-    "reconcile-kafkas": ("kafkas.tasks.reconcile_kafkas", None),
-    "reconcile-clusters": ("clusters.tasks.reconcile_clusters", None),
-    "reconcile-scaling": ("clusters.scaling.reconcile_scaling", None),
-}
+from fleetmanager.schedules import PASSES
 
 
 class Command(BaseCommand):
@@ -25,19 +20,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         minutes = settings.FLEET_RECONCILE_INTERVAL_MINUTES
-        for name, (func, interval) in SCHEDULES.items():
+        for name, func in PASSES.items():
             _, created = Schedule.objects.update_or_create(
                 name=name,
-                defaults={
-                    "func": func,
-                    "schedule_type": Schedule.MINUTES,
-                    "minutes": interval or minutes,
-                    "repeats": -1,
-                },
+                defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
             )
             self.stdout.write(f"{'created' if created else 'updated'} schedule {name}: {func} every {minutes} min")
         ours = Q(func__startswith="kafkas.") | Q(func__startswith="clusters.")
-        stale = Schedule.objects.filter(ours).exclude(name__in=SCHEDULES)
+        stale = Schedule.objects.filter(ours).exclude(name__in=PASSES)
         for schedule in stale:
             self.stdout.write(f"removed stale schedule {schedule.name}")
             schedule.delete()
