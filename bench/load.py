@@ -96,7 +96,9 @@ print(json.dumps({{"orgs": orgs}}))
 
 def _locust(base_url: str, user_class: str, rate: int, seconds: int, world: dict, out: Path) -> list[Row]:
     prefix = out / f"{user_class}-{rate}"
-    env = {**os.environ, "BENCH_WORLD": json.dumps(world), "BENCH_PACING": str(PACING)}
+    world_file = out / "world.json"  # too large for an environment variable (100 tokens)
+    world_file.write_text(json.dumps(world))
+    env = {**os.environ, "BENCH_WORLD_FILE": str(world_file), "BENCH_PACING": str(PACING)}
     users = max(1, int(rate * PACING))
     command = [
         sys.executable,

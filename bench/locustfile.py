@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import random
+from pathlib import Path
 from urllib.parse import quote
 
 from locust import FastHttpUser, constant_pacing, task
 
 V1 = "/api/kafkas_mgmt/v1"
 PACING = float(os.environ.get("BENCH_PACING", "1.0"))
-WORLD = json.loads(os.environ.get("BENCH_WORLD", '{"orgs": []}'))
+WORLD = json.loads(Path(os.environ["BENCH_WORLD_FILE"]).read_text()) if "BENCH_WORLD_FILE" in os.environ else {"orgs": []}
 STATUSES = ("ready", "accepted", "provisioning", "failed")
 
 
