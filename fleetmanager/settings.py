@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: they address the pod by IP (not an allowed host) and are not API traffic.
+    "fleetmanager.health.HealthCheckMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "fleetmanager.api.middleware.OperationIdMiddleware",
     # Before anything reads the host, the query string or the body: refusals in the upstream JSON shape.

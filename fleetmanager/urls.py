@@ -1,4 +1,7 @@
-"""URL map: every API under /api/kafkas_mgmt/v1 (upstream paths), docs, admin, metrics, health."""
+"""URL map: every API under /api/kafkas_mgmt/v1 (upstream paths), docs, admin, metrics.
+
+/healthz and /readyz are answered before routing (fleetmanager.health).
+"""
 
 from django.contrib import admin
 from django.urls import path, re_path
@@ -30,7 +33,6 @@ urlpatterns = [
     # Every other path under the API prefix, whatever characters it holds (an encoded newline too).
     re_path(r"^api/kafkas_mgmt(?:/[\s\S]*)?$", views.api_not_found),
     path("admin/", admin.site.urls),
-    path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
 ]
 
