@@ -12,6 +12,9 @@ class FleetManagerConfig(AppConfig):
         # or malformed file stops start-up with a message naming the file and field
         # instead of failing on the first request.
         import fleetmanager.query.lookups  # noqa: F401  (registers the `like`/`ilike` lookups)
+        from fleetmanager import logs
         from fleetmanager.fleetconfig import fleet_config
 
         fleet_config()
+        # Reconciler tasks log with the operation id of the request that kicked them.
+        logs.connect_task_context()

@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr
+from fleetmanager.logs import choose_format as choose_log_format
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -343,33 +344,49 @@ if Q_CLUSTER["timeout"] >= Q_CLUSTER["retry"]:
     raise ImproperlyConfigured("FLEET_Q_TIMEOUT_SECONDS must be smaller than FLEET_Q_RETRY_SECONDS")
 
 # --- Observability ------------------------------------------------------------------------
+# One JSON object per line where a machine reads the logs (FLEET_LOG_FORMAT=auto and no terminal),
+# readable lines where a person watches; every line carries the request's operation id, the
+# principal, the reconciler task and the Kafka/cluster ids it concerns (fleetmanager/logs.py).
 LOG_LEVEL = envchoice("FLEET_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+FLEET_LOG_FORMAT = envchoice("FLEET_LOG_FORMAT", "auto", ("auto", "json", "plain"))
+# django-q2 logs every task it runs at INFO (several lines a second under load): its warnings suffice.
+FLEET_Q_LOG_LEVEL = envchoice("FLEET_Q_LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "fleetmanager.logs.ContextFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "fleetmanager.logs.JsonFormatter"},
+        "plain": {"()": "fleetmanager.logs.PlainFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": choose_log_format(FLEET_LOG_FORMAT),
+            "filters": ["context"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "django-q": {"level": FLEET_Q_LOG_LEVEL},
     },
 }
 
 PROMETHEUS_METRIC_NAMESPACE = ""
 
+# Errors to Sentry (web and reconcilers) when SENTRY_DSN is set; tokens and secrets are scrubbed
+# from every event before it leaves the process (fleetmanager/sentry.py).
 SENTRY_DSN = envstr("SENTRY_DSN")
+SENTRY_TRACES_SAMPLE_RATE = envfloat("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0)
+SENTRY_ENVIRONMENT = envstr("SENTRY_ENVIRONMENT", FLEET_ENV)
 if SENTRY_DSN:
-    import sentry_sdk
+    from fleetmanager.sentry import init_sentry
 
-    sentry_sdk.init(
+    init_sentry(
         dsn=SENTRY_DSN,
-        environment=FLEET_ENV,
+        environment=SENTRY_ENVIRONMENT,
         release=FLEET_SERVER_VERSION,
-        traces_sample_rate=envfloat("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0),
-        send_default_pii=False,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from fleetmanager import leases, reconcile
+from fleetmanager import leases, logs, reconcile
 from kafkas import entitlement, lifecycle, promotion
 from kafkas.models import (
     DELETION_STATUSES,
@@ -107,6 +107,12 @@ def _process(pk: str, step: Callable[[KafkaRequest], None] | None = None) -> int
     kafka = KafkaRequest.objects.filter(pk=pk).first()
     if kafka is None:
         return 0  # soft-deleted meanwhile
+    with logs.bound(kafka_id=pk, cluster_id=kafka.cluster_id or ""):
+        return _process_claimed(kafka, step)
+
+
+def _process_claimed(kafka: KafkaRequest, step: Callable[[KafkaRequest], None] | None) -> int:
+    pk = kafka.pk
     try:
         if step is not None:
             step(kafka)

@@ -53,7 +53,7 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_gunicorn(env: dict[str, str], log: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn as `make run` starts it (2 workers x 4 threads); returns the process and its base URL."""
     port = free_port()
     process = subprocess.Popen(
@@ -70,6 +70,7 @@ def start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[byt
             "4",
             "--timeout",
             "60",
+            *extra,
         ],
         cwd=settings.BASE_DIR,
         env=env,

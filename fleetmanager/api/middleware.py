@@ -11,7 +11,7 @@ from django.core.exceptions import DisallowedHost, TooManyFieldsSent
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 
-from fleetmanager import errors
+from fleetmanager import errors, logs
 from fleetmanager.api.exception_handler import json_error
 from fleetmanager.ids import new_xid
 
@@ -25,7 +25,8 @@ class OperationIdMiddleware:
     """Give every request an operation id (an xid), echoed in ``X-Operation-ID``.
 
     Error bodies carry the same id as ``operation_id``, so a user can quote one
-    string and the SRE finds the request in the logs.
+    string and the SRE finds the request in the logs: every line logged while the
+    request runs (and by the reconciler tasks it kicks) carries it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -33,7 +34,9 @@ class OperationIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.operation_id = new_xid()
-        response = self.get_response(request)
+        logs.clear()  # a thread serves many requests: nothing of the previous one may leak
+        with logs.bound(operation_id=request.operation_id):
+            response = self.get_response(request)
         response[OPERATION_ID_HEADER] = request.operation_id
         if request.path.startswith(API_PREFIX):
             # Replies depend on who asks (org visibility); shared caches must not mix them.
