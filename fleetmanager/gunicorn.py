@@ -5,7 +5,8 @@ a malformed request line, a bad chunk) itself, with an HTML page, before Django 
 it. In this worker those answers are the upstream JSON error instead: 400/21 with
 gunicorn's reason (500/9 for its own failures), so no API client ever receives HTML.
 
-Its access log (``--access-logfile``) speaks the application's log format: a JSON object
+Its hooks keep the metrics of a multiprocess directory right (``on_starting``,
+``child_exit``: see fleetmanager.metrics). Its access log (``--access-logfile``) speaks the application's log format: a JSON object
 per request, with the request's operation id, where the logs are JSON (FLEET_LOG_FORMAT).
 """
 
@@ -27,6 +28,28 @@ from fleetmanager.logs import choose_format
 limit_request_line = 8190
 worker_class = "fleetmanager.gunicorn.JsonErrorWorker"
 logger_class = "fleetmanager.gunicorn.AccessLogger"
+
+
+def on_starting(server: Any) -> None:
+    """Before any worker writes metrics: drop the files of processes of an earlier start (PROMETHEUS_MULTIPROC_DIR)."""
+    from fleetmanager import metrics
+
+    directory = metrics.multiprocess_dir()
+    if directory is not None:
+        removed = metrics.clean_stale_files(directory)
+        if removed:
+            server.log.info("removed %d metrics files of processes that no longer run", len(removed))
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker exited (restart, crash): its live-only gauges go; its counts stay in the sums."""
+    from prometheus_client import multiprocess
+
+    from fleetmanager import metrics
+
+    directory = metrics.multiprocess_dir()
+    if directory is not None:
+        multiprocess.mark_process_dead(worker.pid, str(directory))
 
 
 def write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:

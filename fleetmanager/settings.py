@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "fleetmanager.health.HealthCheckMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "fleetmanager.api.middleware.OperationIdMiddleware",
+    "fleetmanager.api.middleware.InboundMetricsMiddleware",
     # Before anything reads the host, the query string or the body: refusals in the upstream JSON shape.
     "fleetmanager.api.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
