@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test lint fmt migrations-check pytest bench lock clean
+.PHONY: help install run serve test lint fmt migrations-check pytest test-servers bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -36,8 +36,11 @@ fmt: install ## apply ruff fixes and formatting
 migrations-check: install ## fail when a model change has no migration
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-pytest: install ## the test suite only, on PostgreSQL (see scripts/with-postgres.sh)
+pytest: install test-servers ## the test suite only, on PostgreSQL (see scripts/with-postgres.sh)
 	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+test-servers: install ## install the tools some tests run when missing (promtool, kubectl, hadolint; see the script)
+	@scripts/install-test-servers.sh
 
 bench: install ## benchmarks (figures, not pass/fail) on PostgreSQL
 	scripts/with-postgres.sh $(BIN)/python -m bench
