@@ -28,6 +28,9 @@ from fleetmanager.logs import choose_format
 limit_request_line = 8190
 worker_class = "fleetmanager.gunicorn.JsonErrorWorker"
 logger_class = "fleetmanager.gunicorn.AccessLogger"
+# On SIGTERM gunicorn stops accepting and lets the requests in flight finish for this long
+# (Kubernetes: terminationGracePeriodSeconds covers the preStop pause plus this; deploy/base).
+graceful_timeout = 25
 
 
 def on_starting(server: Any) -> None:
