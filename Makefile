@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test lint fmt migrations-check pytest test-servers bench lock clean
+.PHONY: help install run serve test lint fmt migrations-check pytest test-servers deploy-config bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ pytest: install test-servers ## the test suite only, on PostgreSQL (see scripts/
 
 test-servers: install ## install the tools some tests run when missing (promtool, kubectl, hadolint; see the script)
 	@scripts/install-test-servers.sh
+
+deploy-config: ## copy config/ into deploy/base/config (the ConfigMap kustomize builds; a test compares them)
+	rm -f deploy/base/config/* && cp config/* deploy/base/config/
 
 bench: install ## benchmarks (figures, not pass/fail) on PostgreSQL
 	scripts/with-postgres.sh $(BIN)/python -m bench

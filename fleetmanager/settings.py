@@ -376,6 +376,11 @@ LOGGING = {
 }
 
 PROMETHEUS_METRIC_NAMESPACE = ""
+# Read by prometheus_client itself: every process writes its metrics there (fleetmanager/metrics.py).
+# It must exist before the first write, also in a one-off command whose volume starts empty.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 
 # Errors to Sentry (web and reconcilers) when SENTRY_DSN is set; tokens and secrets are scrubbed
 # from every event before it leaves the process (fleetmanager/sentry.py).
