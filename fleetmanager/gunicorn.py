@@ -31,6 +31,10 @@ logger_class = "fleetmanager.gunicorn.AccessLogger"
 # On SIGTERM gunicorn stops accepting and lets the requests in flight finish for this long
 # (Kubernetes: terminationGracePeriodSeconds covers the preStop pause plus this; deploy/base).
 graceful_timeout = 25
+# gunicorn's control socket (for `gunicornc`, unused here) defaults to one path per user,
+# ~/.gunicorn/gunicorn.ctl, that every gunicorn of the host would fight over (tests, make run),
+# and the image's root filesystem is read-only.
+control_socket_disable = True
 
 
 def on_starting(server: Any) -> None:
