@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+EMULATOR_PORT ?= 8001
 
 .DEFAULT_GOAL := help
-.PHONY: help install test-servers run serve test lint fmt migrations-check pytest bench lock clean
+.PHONY: help install run serve test lint fmt migrations-check pytest test-servers deploy-config bench lock clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's|$$(HOST)|$(HOST)|g' -e 's|$$(PORT)|$(PORT)|g' \
+	  | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +21,8 @@ $(BIN)/.installed: requirements.txt
 
 install: $(BIN)/.installed ## create .venv and install the pinned requirements
 
-run: install ## migrate, seed and start everything on http://$(HOST):$(PORT) (SQLite under var/)
-	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
+run: install ## migrate, seed and start everything on http://$(HOST):$(PORT) (SQLite under var/; PORT=, EMULATOR_PORT= move it)
+	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) scripts/run.sh
 
 test: install lint migrations-check pytest ## ruff, import contracts, migration check and the full test suite on PostgreSQL
 
@@ -40,8 +42,11 @@ pytest: install test-servers ## the test suite only, on PostgreSQL (see scripts/
 	scripts/ensure-browser.sh
 	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 
-test-servers: ## install the real servers some tests use when missing (Debian's prometheus; needs root)
+test-servers: install ## install the real servers and tools some tests use when missing (prometheus, promtool, kubectl, hadolint; see the script)
 	@scripts/install-test-servers.sh
+
+deploy-config: ## copy config/ into deploy/base/config (the ConfigMap kustomize builds; a test compares them)
+	rm -f deploy/base/config/* && cp config/* deploy/base/config/
 
 bench: install ## benchmarks (figures, not pass/fail) on PostgreSQL
 	scripts/with-postgres.sh $(BIN)/python -m bench

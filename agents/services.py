@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from clusters import metrics as cluster_metrics
 from clusters import selectors as cluster_selectors
 from clusters import services as cluster_services
 from clusters.models import Cluster, ClusterStatus
@@ -94,16 +95,19 @@ def cluster_status_report(*, cluster: Cluster, report: dict[str, Any]) -> None:
     if strimzi:
         fields["available_strimzi_versions"] = sort_strimzi_versions(strimzi)
     if cluster.status == ClusterStatus.WAITING_FOR_FLEETSHARD:
-        _cluster_transition(cluster, ClusterStatus.READY, "agent reports ready", **fields)
+        if _cluster_transition(cluster, ClusterStatus.READY, "agent reports ready", **fields):
+            cluster_metrics.cluster_became_ready(cluster)
     else:
         cluster_services.cluster_update(cluster=cluster, **fields)
 
 
-def _cluster_transition(cluster: Cluster, to: str, reason: str, **fields: Any) -> None:
+def _cluster_transition(cluster: Cluster, to: str, reason: str, **fields: Any) -> bool:
     try:
         cluster_services.cluster_transition(cluster=cluster, to=to, reason=reason, actor=AGENT, **fields)
     except cluster_services.StaleState:
         logger.info("cluster %s changed while its report was applied; the next report retries", cluster.cluster_id)
+        return False
+    return True
 
 
 def _capacity(cluster: Cluster, reported: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,9 @@ from locust import FastHttpUser, constant_pacing, task
 
 V1 = "/api/kafkas_mgmt/v1"
 PACING = float(os.environ.get("BENCH_PACING", "1.0"))
-WORLD = json.loads(Path(os.environ["BENCH_WORLD_FILE"]).read_text()) if "BENCH_WORLD_FILE" in os.environ else {"orgs": []}
+WORLD = (
+    json.loads(Path(os.environ["BENCH_WORLD_FILE"]).read_text()) if "BENCH_WORLD_FILE" in os.environ else {"orgs": []}
+)
 STATUSES = ("ready", "accepted", "provisioning", "failed")
 
 

@@ -18,11 +18,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
+from clusters.models import Cluster, ClusterStatus, ClusterType
 from fleetmanager import locks
 from fleetmanager.fleetconfig import InstanceType, KafkaSize, Region, fleet_config
+from fleetmanager.fleetconfig.validation import UNLIMITED
 
 CAPACITY_LOCK = "kafka_capacity"
 
@@ -137,3 +140,70 @@ def region_fits(*, cloud_provider: str, region: Region, instance_type: InstanceT
         return True
     used = units_in_region(cloud_provider=cloud_provider, region=region.name, instance_type=instance_type.id)
     return used + size.capacity_consumed <= limit
+
+
+# --- what each cluster holds and can take, for /metrics (§10) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterCapacity:
+    """Streaming units of one instance type on one ready cluster; ``max_units`` None: no limit."""
+
+    cluster_id: str
+    cloud_provider: str
+    region: str
+    instance_type: str
+    used_units: int
+    max_units: int | None
+
+    @property
+    def available_units(self) -> int | None:
+        return None if self.max_units is None else max(self.max_units - self.used_units, 0)
+
+
+def cluster_capacities() -> list[ClusterCapacity]:
+    """Per ready cluster and instance type it supports: units used, and the most it may hold.
+
+    The most is what placement enforces (``clusters.placement``): the agent's reported
+    ``max_units`` for enterprise clusters and in auto mode (there also bounded by the region
+    limit), the ``kafka_instance_limit`` of the configuration file in manual mode (a limit on
+    all instance types together, so ``available`` counts what the other types use too).
+    """
+    config = fleet_config()
+    auto = settings.FLEET_DATAPLANE_SCALING_TYPE == "auto"
+    clusters = list(Cluster.objects.filter(status=ClusterStatus.READY).exclude(cluster_id=None).order_by("cluster_id"))
+    used = units_on_clusters([c.cluster_id for c in clusters])
+    found: list[ClusterCapacity] = []
+    for cluster in clusters:
+        used_here = used.get(cluster.cluster_id, {})
+        for instance_type in cluster.instance_types:
+            units = used_here.get(instance_type, 0)
+            most: int | None
+            if cluster.cluster_type == ClusterType.ENTERPRISE or auto:
+                info = (cluster.dynamic_capacity_info or {}).get(instance_type) or {}
+                most = int(info.get("max_units") or 0)
+                if auto and cluster.cluster_type != ClusterType.ENTERPRISE:
+                    most = _bounded_by_region(most, cluster, instance_type, config)
+            else:
+                configured = config.dataplane.get(cluster.cluster_id)
+                limit = configured.kafka_instance_limit if configured else UNLIMITED
+                other_types = sum(used_here.values()) - units
+                most = None if limit == UNLIMITED else max(limit - other_types, 0)
+            found.append(
+                ClusterCapacity(
+                    cluster_id=cluster.cluster_id,
+                    cloud_provider=cluster.cloud_provider,
+                    region=cluster.region,
+                    instance_type=instance_type,
+                    used_units=units,
+                    max_units=most,
+                )
+            )
+    return found
+
+
+def _bounded_by_region(most: int, cluster: Any, instance_type: str, config: Any) -> int:
+    provider = config.providers.get(cluster.cloud_provider)
+    region = provider.region(cluster.region) if provider else None
+    limit = region.supported_instance_types.get(instance_type) if region else None
+    return most if limit is None or limit.limit is None else min(most, limit.limit)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from clusters.models import DELETING_STATUSES, Cluster, ClusterType
+from clusters import capacity
+from clusters.models import DELETING_STATUSES, Cluster, ClusterStatus, ClusterType
 from clusters.placement import available_sizes
 from fleetmanager import errors
 from fleetmanager.fleetconfig import fleet_config
@@ -133,3 +134,31 @@ def _region(provider_id: str, name: str) -> CloudRegion:
             sizes = available_sizes(cloud_provider=provider_id, region=region, instance_type=instance_type)
             capacity.append(RegionCapacity(type_id, sizes))
     return CloudRegion(name, enabled=True, capacity=capacity)
+
+
+def status_counts() -> dict[str, int]:
+    """Live clusters in each status (every status present, zero or not)."""
+    counts = dict.fromkeys(ClusterStatus.values, 0)
+    for row in Cluster.objects.values("status").annotate(n=Count("id")).order_by():
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def kafka_units_per_cluster() -> dict[tuple[str, str], float]:
+    """``{(cluster_id, external_id): streaming units}`` of the Kafkas on every live cluster."""
+    clusters = list(live_clusters().exclude(cluster_id=None).values_list("cluster_id", "external_id"))
+    used = capacity.units_on_clusters([cluster_id for cluster_id, _ in clusters])
+    return {(cluster_id, external_id): sum(used.get(cluster_id, {}).values()) for cluster_id, external_id in clusters}
+
+
+def capacity_series() -> dict[str, dict[tuple[str, str, str, str], float]]:
+    """``{"max"|"used"|"available": {(region, instance_type, cluster_id, cloud_provider): units}}``;
+    a cluster without a limit has no ``max`` and ``available`` series."""
+    series: dict[str, dict[tuple[str, str, str, str], float]] = {"max": {}, "used": {}, "available": {}}
+    for entry in capacity.cluster_capacities():
+        key = (entry.region, entry.instance_type, entry.cluster_id, entry.cloud_provider)
+        series["used"][key] = entry.used_units
+        if entry.max_units is not None:
+            series["max"][key] = entry.max_units
+            series["available"][key] = entry.available_units or 0
+    return series

@@ -18,7 +18,7 @@ from django.db.models import Q
 from clusters import capacity, services
 from clusters.models import RECONCILER_STATUSES, Cluster, ClusterStatus, ClusterType
 from clusters.providers import Progress, ProvisioningFailed, provider_for
-from fleetmanager import leases, reconcile
+from fleetmanager import leases, logs, reconcile
 from fleetmanager.fleetconfig import fleet_config
 from fleetmanager.integrations.http import IntegrationError
 from fleetmanager.metrics import CLUSTER_OPERATIONS_SUCCESS, CLUSTER_OPERATIONS_TOTAL
@@ -49,7 +49,8 @@ def reconcile_clusters(holder: str | None = None) -> None:
             sync_configured_clusters(lease)
         due = Cluster.objects.filter(reconcile.due(), status__in=RECONCILER_STATUSES).order_by("created_at", "id")
         for cluster in due:
-            stats.errors += reconcile_cluster(lease, cluster)
+            with logs.bound(cluster_id=cluster.cluster_id or str(cluster.id)):
+                stats.errors += reconcile_cluster(lease, cluster)
             stats.processed += 1
 
 

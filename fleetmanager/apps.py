@@ -13,10 +13,12 @@ class FleetManagerConfig(AppConfig):
         # or malformed file stops start-up with a message naming the file and field
         # instead of failing on the first request.
         import fleetmanager.query.lookups  # noqa: F401  (registers the `like`/`ilike` lookups)
-        from fleetmanager import ticker
+        from fleetmanager import logs, ticker
         from fleetmanager.fleetconfig import fleet_config
 
         fleet_config()
+        # Reconciler tasks log with the operation id of the request that kicked them.
+        logs.connect_task_context()
         # `manage.py qcluster` processes run the reconcile passes every few seconds (fleetmanager.ticker).
         ticker.start_in_reconciler_process()
 

@@ -129,6 +129,8 @@ def reconcile_pass(worker_type: str) -> Iterator[PassStats]:
         yield stats
     except Exception:
         stats.errors += 1
+        # Logged here, with the live traceback (Sentry's event too): django-q only records it as text.
+        logger.exception("%s: the reconcile pass failed", worker_type)
         raise
     finally:
         metrics.RECONCILER_DURATION.labels(worker_type=worker_type).set(time.monotonic() - started)

@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from fleetmanager.env import envbool, envchoice, envfloat, envint, envlist, envstr, is_loopback_url
+from fleetmanager.logs import choose_format as choose_log_format
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,8 +71,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: they address the pod by IP (not an allowed host) and are not API traffic.
+    "fleetmanager.health.HealthCheckMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "fleetmanager.api.middleware.OperationIdMiddleware",
+    "fleetmanager.api.middleware.InboundMetricsMiddleware",
     # Before anything reads the host, the query string or the body: refusals in the upstream JSON shape.
     "fleetmanager.api.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -435,17 +439,29 @@ if Q_CLUSTER["timeout"] >= Q_CLUSTER["retry"]:
     raise ImproperlyConfigured("FLEET_Q_TIMEOUT_SECONDS must be smaller than FLEET_Q_RETRY_SECONDS")
 
 # --- Observability ------------------------------------------------------------------------
+# One JSON object per line where a machine reads the logs (FLEET_LOG_FORMAT=auto and no terminal),
+# readable lines where a person watches; every line carries the request's operation id, the
+# principal, the reconciler task and the Kafka/cluster ids it concerns (fleetmanager/logs.py).
 LOG_LEVEL = envchoice("FLEET_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+FLEET_LOG_FORMAT = envchoice("FLEET_LOG_FORMAT", "auto", ("auto", "json", "plain"))
+# django-q2 logs every task it runs at INFO (several lines a second under load): its warnings suffice.
+FLEET_Q_LOG_LEVEL = envchoice("FLEET_Q_LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "fleetmanager.logs.ContextFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        # Audit entries are one JSON object per line, for log shippers (fleetmanager/audit.py).
+        "json": {"()": "fleetmanager.logs.JsonFormatter"},
+        "plain": {"()": "fleetmanager.logs.PlainFormatter"},
+        # Audit entries are one JSON object per line already (fleetmanager/audit.py): printed as they are.
         "message": {"format": "%(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": choose_log_format(FLEET_LOG_FORMAT),
+            "filters": ["context"],
+        },
         "audit": {"class": "logging.StreamHandler", "formatter": "message"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -453,19 +469,28 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "fleetmanager.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+        "django-q": {"level": FLEET_Q_LOG_LEVEL},
     },
 }
 
 PROMETHEUS_METRIC_NAMESPACE = ""
+# Read by prometheus_client itself: every process writes its metrics there (fleetmanager/metrics.py).
+# It must exist before the first write, also in a one-off command whose volume starts empty.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 
+# Errors to Sentry (web and reconcilers) when SENTRY_DSN is set; tokens and secrets are scrubbed
+# from every event before it leaves the process (fleetmanager/sentry.py).
 SENTRY_DSN = envstr("SENTRY_DSN")
+SENTRY_TRACES_SAMPLE_RATE = envfloat("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0)
+SENTRY_ENVIRONMENT = envstr("SENTRY_ENVIRONMENT", FLEET_ENV)
 if SENTRY_DSN:
-    import sentry_sdk
+    from fleetmanager.sentry import init_sentry
 
-    sentry_sdk.init(
+    init_sentry(
         dsn=SENTRY_DSN,
-        environment=FLEET_ENV,
+        environment=SENTRY_ENVIRONMENT,
         release=FLEET_SERVER_VERSION,
-        traces_sample_rate=envfloat("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0),
-        send_default_pii=False,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )

@@ -1,4 +1,7 @@
-"""URL map: every API under /api/kafkas_mgmt/v1 (upstream paths), docs, admin, metrics, health."""
+"""URL map: every API under /api/kafkas_mgmt/v1 (upstream paths), docs, admin, metrics.
+
+/healthz and /readyz are answered before routing (fleetmanager.health).
+"""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -35,7 +38,6 @@ urlpatterns = [
     re_path(r"^api/kafkas_mgmt(?:/[\s\S]*)?$", views.api_not_found),
     path("admin/", admin.site.urls),
     path("oidc/", include("mozilla_django_oidc.urls")),
-    path("healthz", views.healthz, name="healthz"),
     path("", landing, name="landing"),
     path("metrics", metrics_view, name="metrics"),
 ]

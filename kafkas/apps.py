@@ -1,3 +1,5 @@
+import time
+
 from django.apps import AppConfig
 
 
@@ -21,3 +23,14 @@ class KafkasConfig(AppConfig):
                 read=selectors.status_counts,
             )
         )
+        # Upstream's version gauges keep their names without the service prefix (§10).
+        for component in selectors.VERSION_FIELDS:
+            metrics.register_database_gauge(
+                metrics.DatabaseGauge(
+                    name=f"{component}_version",
+                    documentation=f"Scrape time (epoch seconds) per Kafka and {component} version: "
+                    "type actual, desired, or upgrade while the agent upgrades it",
+                    label=("cluster_id", "kafka_id", "type", "version"),
+                    read=lambda component=component: selectors.version_series(component, time.time()),
+                )
+            )

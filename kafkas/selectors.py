@@ -189,3 +189,31 @@ def kafkas_on_data_plane(cluster_id: str) -> KafkaQuerySet:
         .exclude(bootstrap_server_host="")
         .order_by("created_at", "id")
     )
+
+
+# Upstream's version gauges (§10): one series per Kafka, version and kind, valued at the scrape time.
+VERSION_FIELDS = {
+    "strimzi": ("actual_strimzi_version", "desired_strimzi_version", "strimzi_upgrading"),
+    "kafka": ("actual_kafka_version", "desired_kafka_version", "kafka_upgrading"),
+    "kafka_ibp": ("actual_kafka_ibp_version", "desired_kafka_ibp_version", "kafka_ibp_upgrading"),
+}
+
+
+def version_series(component: str, now: float) -> dict[tuple[str, str, str, str], float]:
+    """``{(cluster_id, kafka_id, type, version): now}``: ``actual`` and ``desired`` versions of every
+    Kafka placed on a cluster, and ``upgrade`` (to the desired version) while the agent upgrades it."""
+    actual, desired, upgrading = VERSION_FIELDS[component]
+    series: dict[tuple[str, str, str, str], float] = {}
+    rows = (
+        KafkaRequest.objects.exclude(cluster_id="")
+        .exclude(status__in=(KafkaStatus.DELETING, KafkaStatus.FAILED))
+        .values_list("cluster_id", "id", actual, desired, upgrading)
+        .order_by()
+    )
+    for cluster_id, kafka_id, actual_version, desired_version, is_upgrading in rows:
+        for kind, version in (("actual", actual_version), ("desired", desired_version)):
+            if version:
+                series[(cluster_id, kafka_id, kind, version)] = now
+        if is_upgrading and desired_version:
+            series[(cluster_id, kafka_id, "upgrade", desired_version)] = now
+    return series

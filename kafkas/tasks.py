@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from fleetmanager import leases, reconcile
+from fleetmanager import leases, logs, reconcile
 from kafkas import entitlement, lifecycle, promotion
 from kafkas.models import (
     DELETION_STATUSES,
@@ -122,6 +122,12 @@ def _process(pk: str, claims: reconcile.Claims, step: Callable[[KafkaRequest], N
     if kafka is None:
         claims.done(pk)
         return 0  # soft-deleted meanwhile
+    with logs.bound(kafka_id=pk, cluster_id=kafka.cluster_id or ""):
+        return _run(kafka, claims, step)
+
+
+def _run(kafka: KafkaRequest, claims: reconcile.Claims, step: Callable[[KafkaRequest], None] | None) -> int:
+    pk = kafka.pk
     try:
         if step is not None:
             step(kafka)

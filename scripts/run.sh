@@ -60,7 +60,7 @@ wait_for_port() {  # host port what
 $BIN/python manage.py migrate --no-input
 $BIN/python manage.py collectstatic --no-input -v 0
 
-# Emulated integrations (SSO) for the reconcilers; logs in var/log/emulators.log.
+# Emulated integrations (SSO, OCM, AMS) for the reconcilers; logs in var/log/emulators.log.
 setsid $BIN/python manage.py emulators --host 127.0.0.1 --port "$EMULATOR_PORT" >var/log/emulators.log 2>&1 &
 pids+=($!)
 wait_for_port 127.0.0.1 "$EMULATOR_PORT" "the emulators"
@@ -110,7 +110,8 @@ cat <<MSG
     API:     http://$HOST:$PORT/api/kafkas_mgmt/v1
     Swagger: http://$HOST:$PORT/api/kafkas_mgmt/v1/docs
     Admin:   http://$HOST:$PORT/admin/  (user admin, password in var/admin-password)
-    Logs:    var/log/access.log (HTTP), var/log/emulators.log (SSO emulator)
+    Logs:    var/log/access.log (HTTP), var/log/emulators.log (SSO, OCM, AMS emulators)
+    Metrics: http://$HOST:$PORT/metrics   Health: /healthz (live), /readyz (ready)
     Data plane: var/dataplane/<cluster>/<namespace>/{managedkafka,kafka}.yaml (what the agents rendered)
     $metrics_line
   Mint a token:  .venv/bin/python manage.py token --org 13640203 --user alice

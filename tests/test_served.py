@@ -2,8 +2,9 @@
 
 - Chunked request bodies (no Content-Length), which only a real server de-chunks.
 - A database outage: PostgreSQL stopped under a running API, reconcilers and agent, then
-  started again. While it is away the API answers 503 quickly and /healthz says
-  "unavailable" without naming the database; afterwards everything recovers by itself.
+  started again. While it is away the API answers 503 quickly, /readyz says "unavailable"
+  without naming the database and /healthz stays alive (no restart would help); afterwards
+  everything recovers by itself.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_gunicorn(env: dict[str, str], log: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn as `make run` starts it (2 workers x 4 threads); returns the process and its base URL."""
     port = free_port()
     process = subprocess.Popen(
@@ -69,6 +70,7 @@ def start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[byt
             "4",
             "--timeout",
             "60",
+            *extra,
         ],
         cwd=settings.BASE_DIR,
         env=env,
@@ -77,7 +79,7 @@ def start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[byt
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: requests.get(f"{url}/healthz", timeout=2).ok, 60, "gunicorn to answer")
+    wait_for(lambda: requests.get(f"{url}/readyz", timeout=2).ok, 60, "gunicorn to answer")
     return process, url
 
 
@@ -216,7 +218,8 @@ def test_a_database_outage_answers_503_quickly_and_everything_recovers(
     started = time.monotonic()
     during = requests.get(f"{url}{V1}/kafkas", headers=user_headers(), timeout=30)
     answered_in = time.monotonic() - started
-    health = requests.get(f"{url}/healthz", timeout=30)
+    live = requests.get(f"{url}/healthz", timeout=30)
+    health = requests.get(f"{url}/readyz", timeout=30)
     create = requests.post(f"{url}{V1}/kafkas?async=true", json={"name": "lost"}, headers=user_headers(), timeout=30)
     time.sleep(3)  # the reconcilers and the agent keep failing meanwhile
     throwaway_postgres.start()
@@ -228,10 +231,11 @@ def test_a_database_outage_answers_503_quickly_and_everything_recovers(
     assert answered_in < settings.FLEET_DB_CONNECT_TIMEOUT_SECONDS + 5
     assert (health.status_code, health.json()) == (503, {"status": "unavailable", "database": "unreachable"})
     assert str(throwaway_postgres.port) not in health.text and "127.0.0.1" not in health.text
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
     assert create.status_code == 503
 
     # Web, reconcilers and agent recover by themselves: a new Kafka goes all the way to ready.
-    wait_for(lambda: requests.get(f"{url}/healthz", timeout=5).ok, 60, "the API to be healthy again")
+    wait_for(lambda: requests.get(f"{url}/readyz", timeout=5).ok, 60, "the API to be ready again")
     after = create_and_wait_ready(url, "after-outage", timeout=90)
     listed = requests.get(f"{url}{V1}/kafkas", headers=user_headers(), timeout=10).json()
     names = {item["name"]: item["status"] for item in listed["items"]}

@@ -65,7 +65,20 @@ def cluster_transition(*, cluster: Cluster, to: str, reason: str = "", actor: st
         setattr(cluster, name, value)
     cluster.status = to
     cluster.updated_at = now
-    logger.info("cluster %s: %s -> %s %s", cluster.cluster_id or cluster.id, from_status, to, reason)
+    logger.info(
+        "cluster %s: %s -> %s %s",
+        cluster.cluster_id or cluster.id,
+        from_status,
+        to,
+        reason,
+        extra={
+            "cluster_id": cluster.cluster_id or str(cluster.id),
+            "from_status": from_status,
+            "to_status": to,
+            "reason": reason,
+            "actor": actor,
+        },
+    )
     return cluster
 
 

@@ -15,6 +15,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from fleetmanager import logs
 from fleetmanager.api.jwks import key_store
 from fleetmanager.principal import Principal
 
@@ -76,7 +77,9 @@ class BearerTokenAuthentication(BaseAuthentication):
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationFailed("Authorization header must have the form 'Bearer <token>'")
         claims = verify_token(token.strip())
-        return Principal.from_claims(claims), claims
+        principal = Principal.from_claims(claims)
+        logs.bind(principal=principal.username or principal.client_id, org_id=principal.org_id)
+        return principal, claims
 
     def authenticate_header(self, request: Request) -> str:
         return REALM

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.core.exceptions import DisallowedHost, TooManyFieldsSent
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 
-from fleetmanager import errors
+from fleetmanager import errors, logs, metrics
 from fleetmanager.api.exception_handler import json_error
 from fleetmanager.ids import new_xid
 
@@ -25,7 +26,8 @@ class OperationIdMiddleware:
     """Give every request an operation id (an xid), echoed in ``X-Operation-ID``.
 
     Error bodies carry the same id as ``operation_id``, so a user can quote one
-    string and the SRE finds the request in the logs.
+    string and the SRE finds the request in the logs: every line logged while the
+    request runs (and by the reconciler tasks it kicks) carries it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -33,11 +35,39 @@ class OperationIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.operation_id = new_xid()
-        response = self.get_response(request)
+        logs.clear()  # a thread serves many requests: nothing of the previous one may leak
+        with logs.bound(operation_id=request.operation_id):
+            response = self.get_response(request)
         response[OPERATION_ID_HEADER] = request.operation_id
         if request.path.startswith(API_PREFIX):
             # Replies depend on who asks (org visibility); shared caches must not mix them.
             response["Vary"] = "Authorization"
+        return response
+
+
+class InboundMetricsMiddleware:
+    """Upstream's ``api_inbound_request_count`` / ``_duration`` for every request under the API.
+
+    Labelled by method, route template (``/api/kafkas_mgmt/v1/kafkas/-``, so ids never make
+    new series) and status code; requests refused before routing count under ``-``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        labels = {
+            "method": request.method or "",
+            "path": metrics.route_label(match.route if match else None),
+            "code": str(response.status_code),
+        }
+        metrics.API_INBOUND_COUNT.inc(**labels)
+        metrics.API_INBOUND_DURATION.labels(**labels).observe(time.perf_counter() - started)
         return response
 
 

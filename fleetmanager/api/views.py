@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
 from functools import cache
 from pathlib import Path
 
 import yaml
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -33,8 +31,6 @@ from fleetmanager.api.schema import (
     VersionMetadata,
     VersionMetadataSerializer,
 )
-
-logger = logging.getLogger("fleetmanager.api")
 
 API_HREF = "/api/kafkas_mgmt"
 V1_HREF = f"{API_HREF}/v1"
@@ -147,18 +143,3 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> JsonResponse:
     """Django's handler500: JSON with no detail, whatever failed (middleware included)."""
     return json_error(request, errors.ServiceError(errors.GENERAL))
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database readiness for load balancers and `make run`'s wait loop.
-
-    The reason stays vague on purpose: the database's address and the driver's message go
-    to the log, not to whoever can reach this URL.
-    """
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError as exc:  # any database failure means "not ready"
-        logger.error("health check: the database is unreachable: %s", exc)
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok"})

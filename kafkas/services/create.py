@@ -189,6 +189,14 @@ def _create_row(
         kafka=kafka, from_status="", to_status=KafkaStatus.ACCEPTED, reason="created", actor=principal.username
     )
     kick(RECONCILE_TASK, kafka.id)
+    logger.info(
+        "kafka %s: created (%s %s, %s)",
+        kafka.id,
+        kafka.instance_type,
+        kafka.size_id,
+        cluster_id or "placed later",
+        extra={"kafka_id": kafka.id, "cluster_id": cluster_id, "to_status": KafkaStatus.ACCEPTED, "reason": "created"},
+    )
     return kafka
 
 

@@ -59,7 +59,21 @@ def kafka_transition(
         kafka.updated_at = now
         if kick_reconciler and needs_reconciler(kafka):
             kick(RECONCILE_TASK, kafka.pk)
-    logger.info("kafka %s: %s -> %s %s", kafka.pk, from_status, to, reason)
+    logger.info(
+        "kafka %s: %s -> %s %s",
+        kafka.pk,
+        from_status,
+        to,
+        reason,
+        extra={
+            "kafka_id": kafka.pk,
+            "cluster_id": kafka.cluster_id or "",
+            "from_status": from_status,
+            "to_status": to,
+            "reason": reason,
+            "actor": actor,
+        },
+    )
     return kafka
 
 
