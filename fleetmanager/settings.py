@@ -174,7 +174,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["fleetmanager.api.permissions.IsUser", "quota.permissions.AccessLists"],
     "DEFAULT_PARSER_CLASSES": ["fleetmanager.api.parsers.BoundedJSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "fleetmanager.api.negotiation.AlwaysFirstRenderer",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["fleetmanager.api.renderers.ORJSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fleetmanager.api.exception_handler.handle_exception",
     "UNAUTHENTICATED_USER": None,

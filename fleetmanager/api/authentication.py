@@ -7,6 +7,9 @@ classes, because the user, agent and admin APIs trust different issuers.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
 import jwt
@@ -22,8 +25,52 @@ from fleetmanager.principal import Principal
 REALM = 'Bearer realm="kafkas_mgmt"'
 
 
+class VerifiedTokens:
+    """Claims of tokens verified lately, so a client's repeated token costs a lookup, not an RSA verification.
+
+    An entry is used only while the token has not expired and the trusted keys are those it
+    was verified with (``key_store.generation``); the oldest entries give way past ``size``.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            generation, claims = entry
+            if generation != key_store.generation or claims["exp"] + settings.FLEET_JWT_LEEWAY_SECONDS < time.time():
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return claims
+
+    def put(self, token: str, claims: dict[str, Any], generation: int) -> None:
+        with self._lock:
+            self._entries[token] = (generation, claims)
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+verified_tokens = VerifiedTokens()
+
+
 def verify_token(token: str) -> dict[str, Any]:
     """The token's claims, or AuthenticationFailed with a reason a client can act on."""
+    cached = verified_tokens.get(token)
+    if cached is not None:
+        return cached
+    generation = key_store.generation
+    claims = _verify(token)
+    verified_tokens.put(token, claims, generation)
+    return claims
+
+
+def _verify(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.DecodeError:

@@ -8,7 +8,9 @@ empty fields, as upstream's Go encoder writes them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -93,26 +95,47 @@ class BytesValueSerializer(serializers.Serializer):
         return quantity_bytes(quantity)
 
 
+# Output fields whose value is the instance's attribute as it is (a model's str, bool or int):
+# read with one getattr instead of DRF's get_attribute/to_representation round trip.
+_PLAIN_FIELDS = (serializers.CharField, serializers.BooleanField, serializers.IntegerField)
+
+
+def _reader(field: serializers.Field) -> Callable[[Any], Any]:
+    """How to read one output field from an instance, as DRF would, minus its per-field overhead."""
+    if type(field) in _PLAIN_FIELDS and len(field.source_attrs) == 1:
+        return attrgetter(field.source_attrs[0])
+    if isinstance(field, serializers.SerializerMethodField):
+        return getattr(field.parent, field.method_name)
+    if isinstance(field, ConstantField):
+        value = field.value
+        return lambda instance: value
+
+    def read(instance: Any) -> Any:
+        try:
+            attribute = field.get_attribute(instance)
+        except SkipField:
+            return None
+        return None if attribute is None else field.to_representation(attribute)
+
+    return read
+
+
 class OmitEmptySerializer(serializers.Serializer):
     """Output like upstream's Go encoder, whose fields are tagged ``omitempty``: empty strings and nulls are left out.
 
-    Rendering walks a field list built once per serializer (lists render many rows with one
-    child serializer), which keeps DRF's per-field cost low on the hot list endpoints.
+    The declared fields are the one description of the shape (the schema is generated from
+    them); rendering reads them through readers built once per serializer (a list renders
+    every row with one child serializer), because DRF's generic per-field path dominated the
+    cost of a 100-item list.
     """
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        fields = self.__dict__.get("_output_fields")
-        if fields is None:
-            fields = self._output_fields = tuple((field.field_name, field) for field in self._readable_fields)
+        readers = self.__dict__.get("_readers")
+        if readers is None:
+            readers = self._readers = tuple((field.field_name, _reader(field)) for field in self._readable_fields)
         body: dict[str, Any] = {}
-        for name, field in fields:
-            try:
-                attribute = field.get_attribute(instance)
-            except SkipField:
-                continue
-            if attribute is None:
-                continue
-            value = field.to_representation(attribute)
+        for name, read in readers:
+            value = read(instance)
             if value is not None and value != "":
                 body[name] = value
         return body

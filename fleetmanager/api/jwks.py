@@ -27,6 +27,8 @@ logger = logging.getLogger("fleetmanager.auth")
 class KeyStore:
     def __init__(self) -> None:
         self._keys: dict[str, PyJWK] = {}
+        # Changes whenever the trusted keys may have changed: verified tokens cached before are re-checked.
+        self.generation = 0
         self._loaded_at = 0.0
         self._last_refresh_attempt = 0.0
         self._lock = threading.Lock()
@@ -36,6 +38,7 @@ class KeyStore:
         with self._lock:
             self._keys = {}
             self._loaded_at = self._last_refresh_attempt = 0.0
+            self.generation += 1
 
     def key_for(self, kid: str) -> list[PyJWK]:
         """The trusted key with this kid, as a list of at most one."""
@@ -68,6 +71,8 @@ class KeyStore:
                 logger.warning("ignoring unusable JWK %s: %s", jwk.get("kid", "?"), exc)
         # Keep the old keys when every source failed, rather than locking everyone out.
         if keys or not self._keys:
+            if set(keys) != set(self._keys):
+                self.generation += 1
             self._keys = keys
         self._loaded_at = time.monotonic()
 

@@ -202,3 +202,26 @@ def test_public_paths_need_no_token(api: Api) -> None:
     for path in ("/api/kafkas_mgmt", V1, f"{V1}/errors", f"{V1}/errors/7", f"{V1}/openapi"):
         response = api.client.get(path)
         assert response.status_code == 200, path
+
+
+def test_a_verified_token_stops_working_when_it_expires(api: Api, settings: Any) -> None:
+    # Verified tokens are remembered (fleetmanager.api.authentication.VerifiedTokens): not past their exp.
+    settings.FLEET_JWT_LEEWAY_SECONDS = 0
+    client = api.with_token(mint_token(username="alice", org_id=ORG, lifetime_seconds=1))
+    assert client.get(KAFKAS).status_code == 200
+
+    time.sleep(2.1)
+
+    assert client.get(KAFKAS).status_code == 401
+
+
+def test_a_verified_token_stops_working_when_its_key_leaves_the_jwks(api: Api, jwks_server: JwksServer) -> None:
+    retired, current = new_key(), new_key()
+    jwks_server.jwks = {"keys": [public_jwk(retired, "retired")]}
+    remembered = api.with_token(sign(retired, "retired"))
+    assert remembered.get(KAFKAS).status_code == 200
+
+    jwks_server.jwks = {"keys": [public_jwk(current, "current")]}
+    assert api.with_token(sign(current, "current")).get(KAFKAS).status_code == 200  # the refresh drops "retired"
+
+    assert remembered.get(KAFKAS).status_code == 401
