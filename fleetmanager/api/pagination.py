@@ -69,9 +69,17 @@ class Page:
 
 
 def paginate(queryset: QuerySet, request: PageRequest) -> Page:
-    """One page of rows and the total count (two queries; the count skips ordering)."""
-    total = queryset.order_by().count()
-    rows = list(queryset[request.offset : request.offset + request.size]) if total else []
+    """One page of rows and the total count.
+
+    The rows come first: a page that is not full, and not empty, ends the list, so the total
+    is known without a count (most searches, every small organisation). Otherwise a second
+    query counts, without ordering.
+    """
+    rows = list(queryset[request.offset : request.offset + request.size])
+    if 0 < len(rows) < request.size or (not rows and request.offset == 0):
+        total = request.offset + len(rows)
+    else:
+        total = queryset.order_by().count()
     return Page(page=request.page, total=total, items=rows)
 
 

@@ -229,3 +229,15 @@ def test_an_observatorium_that_refuses_connections_is_500_9(kafka: Any, alice: A
 
     assert (response.status_code, error_code(response)) == (500, "KAFKAS-MGMT-9")
     assert "observatorium: GET /api/v1/query_range failed: ConnectionError" in response.json()["reason"]
+
+
+# --- query counts (tests/test_query_counts.py pins the rest of the perf-suite mix) ----------------
+
+
+@pytest.mark.parametrize("path", ["query", "query_range?duration=5&interval=30", "federate"])
+def test_each_metrics_endpoint_is_two_queries(
+    scraped: Prometheus, alice: Api, django_assert_num_queries: Any, path: str
+) -> None:
+    # The access-list check and the Kafka's lookup; the metrics come from Prometheus.
+    with django_assert_num_queries(2):
+        assert alice.get(f"{BASE}/{path}").status_code == 200

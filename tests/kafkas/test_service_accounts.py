@@ -403,3 +403,11 @@ def test_a_service_account_gets_a_token_and_acts_in_its_creators_org(
     assert [item["client_id"] for item in listed.json()["items"]] == [account["client_id"]]
     assert created.status_code == 202, created.content
     assert created.json()["owner"] == "alice"  # the `username` claim of its creator
+
+
+def test_the_list_needs_no_database_beyond_the_access_check(alice: Api, django_assert_num_queries: Any) -> None:
+    # Service accounts live in SSO; the perf-suite mix lists them (tests/test_query_counts.py).
+    create(alice, "one")
+
+    with django_assert_num_queries(1):
+        assert alice.get(ACCOUNTS).status_code == 200
