@@ -86,6 +86,7 @@ for o in range({ORGS}):
     org = f"org-{{o:03d}}"
     rows = list(KafkaRequest.objects.filter(organisation_id=org).values_list("id", "name")[:20])
     orgs.append({{
+        "org_id": org,
         "token": mint_token(username=f"user-{{o}}", org_id=org, lifetime_seconds=86400),
         "ids": [r[0] for r in rows], "names": [r[1] for r in rows],
     }})

@@ -104,6 +104,9 @@ def _reader(field: serializers.Field) -> Callable[[Any], Any]:
     """How to read one output field from an instance, as DRF would, minus its per-field overhead."""
     if type(field) in _PLAIN_FIELDS and len(field.source_attrs) == 1:
         return attrgetter(field.source_attrs[0])
+    if type(field) is TimestampField and len(field.source_attrs) == 1:
+        get = attrgetter(field.source_attrs[0])
+        return lambda instance: timestamp(get(instance))
     if isinstance(field, serializers.SerializerMethodField):
         return getattr(field.parent, field.method_name)
     if isinstance(field, ConstantField):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from decimal import Decimal, InvalidOperation
@@ -31,8 +32,9 @@ def parse_quantity(text: str) -> Decimal:
     return number
 
 
+@functools.lru_cache(maxsize=1024)
 def quantity_bytes(text: str) -> int:
-    """Whole bytes, rounded up like Kubernetes' Quantity.Value()."""
+    """Whole bytes, rounded up like Kubernetes' Quantity.Value() (cached: lists render the same few sizes)."""
     return math.ceil(parse_quantity(text))
 
 
