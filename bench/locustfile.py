@@ -2,7 +2,9 @@
 
 Open loop, approximately: every user paces itself to one request per `BENCH_PACING` seconds
 (`constant_pacing`), whatever the answers' latency, so the offered rate is users / pacing until
-latencies exceed the pacing (then the run saturates and the achieved rate says so).
+latencies exceed the pacing (then the run saturates and the achieved rate says so). Each
+user starts at a random point of its first period: users spawned together would otherwise
+fire together, and a rate of N req/s would arrive as one burst of N requests every second.
 Configuration comes from the environment `bench/load.py` sets: the tokens (one per
 organisation) and the Kafka ids and names to ask about.
 """
@@ -15,6 +17,7 @@ import random
 from pathlib import Path
 from urllib.parse import quote
 
+import gevent
 from locust import FastHttpUser, constant_pacing, task
 
 V1 = "/api/kafkas_mgmt/v1"
@@ -29,11 +32,17 @@ def _org() -> dict:
     return random.choice(WORLD["orgs"])
 
 
-class MixUser(FastHttpUser):
+class PacedUser(FastHttpUser):
+    abstract = True
+    wait_time = constant_pacing(PACING)
+
+    def on_start(self) -> None:
+        gevent.sleep(random.random() * PACING)  # spread the users' phases over one period
+
+
+class MixUser(PacedUser):
     """BEHAVIOUR.md §14: 50 % list, 35 % search, 12 % get (1 in 19 also the three metrics
     endpoints), 1 % cloud providers and regions, 1 % /openapi, 1 % service-accounts list."""
-
-    wait_time = constant_pacing(PACING)
 
     def _get(self, path: str, name: str, org: dict) -> None:
         self.client.get(path, name=name, headers={"Authorization": f"Bearer {org['token']}"})
@@ -79,10 +88,8 @@ class MixUser(FastHttpUser):
         self._get(f"{V1}/service_accounts", "GET /service_accounts", _org())
 
 
-class FloorUser(FastHttpUser):
+class FloorUser(PacedUser):
     """The framework floor: the same gunicorn answering the unauthenticated version document."""
-
-    wait_time = constant_pacing(PACING)
 
     @task
     def version(self) -> None:
