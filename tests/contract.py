@@ -27,6 +27,7 @@ resolved through a `referencing` registry that holds the corrected documents.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -325,6 +326,11 @@ def _documents() -> Mapping[str, dict[str, Any]]:
     for status_erratum in STATUS_ERRATA:
         _apply_status_erratum(documents[status_erratum.spec], status_erratum)
     return documents
+
+
+def corrected_documents() -> dict[str, dict[str, Any]]:
+    """A copy of the three contracts with the errata applied (what the fuzzer generates requests from)."""
+    return copy.deepcopy(dict(_documents()))
 
 
 @cache

@@ -9,8 +9,9 @@ empty fields, as upstream's Go encoder writes them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -98,7 +99,13 @@ class OmitEmptySerializer(serializers.Serializer):
 
     Rendering walks a field list built once per serializer (lists render many rows with one
     child serializer), which keeps DRF's per-field cost low on the hot list endpoints.
+
+    Any field can be left out, so the generated schema requires only ``always_present`` (the
+    fields that are never empty, as upstream's contract requires them) and the constant fields;
+    see ``OmitEmptySchema``.
     """
+
+    always_present: ClassVar[tuple[str, ...]] = ()
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         fields = self.__dict__.get("_output_fields")
@@ -116,3 +123,27 @@ class OmitEmptySerializer(serializers.Serializer):
             if value is not None and value != "":
                 body[name] = value
         return body
+
+
+class OmitEmptySchema(OpenApiSerializerExtension):
+    """The schema of an ``OmitEmptySerializer``: what drf-spectacular generates, requiring only what is always there.
+
+    drf-spectacular requires every read-only field of a response, which an omitempty encoder does
+    not deliver: a client validating against the served schema would reject a Kafka without a
+    ``cluster_id`` or a service account without a ``description``.
+    """
+
+    target_class = OmitEmptySerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)  # noqa: SLF001
+        serializer = self.target if isinstance(self.target, serializers.Serializer) else self.target()
+        constant = {name for name, field in serializer.fields.items() if isinstance(field, ConstantField)}
+        required = [
+            name for name in schema.get("required", ()) if name in serializer.always_present or name in constant
+        ]
+        schema.pop("required", None)
+        if required:
+            schema["required"] = required
+        return schema
