@@ -264,12 +264,14 @@ def _suspension_status(kafka: KafkaRequest, suspended: bool | None) -> str | Non
     if suspended:
         if kafka.status != S.READY:
             raise errors.ServiceError(
-                errors.VALIDATION, f"Unable to suspend the Kafka: it is {kafka.status}; only a ready Kafka can be suspended"
+                errors.VALIDATION,
+                f"Unable to suspend the Kafka: it is {kafka.status}; only a ready Kafka can be suspended",
             )
         return S.SUSPENDING
     if kafka.status != S.SUSPENDED:
         raise errors.ServiceError(
-            errors.VALIDATION, f"Unable to resume the Kafka: it is {kafka.status}; only a suspended Kafka can be resumed"
+            errors.VALIDATION,
+            f"Unable to resume the Kafka: it is {kafka.status}; only a suspended Kafka can be resumed",
         )
     if kafka.expires_at is not None and timezone.now() >= kafka.expires_at - timedelta(days=_grace_days(kafka)):
         raise errors.ServiceError(
