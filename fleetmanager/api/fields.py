@@ -9,7 +9,7 @@ empty fields, as upstream's Go encoder writes them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
@@ -99,13 +99,7 @@ class OmitEmptySerializer(serializers.Serializer):
 
     Rendering walks a field list built once per serializer (lists render many rows with one
     child serializer), which keeps DRF's per-field cost low on the hot list endpoints.
-
-    Any field can be left out, so the generated schema requires only ``always_present`` (the
-    fields that are never empty, as upstream's contract requires them) and the constant fields;
-    see ``OmitEmptySchema``.
     """
-
-    always_present: ClassVar[tuple[str, ...]] = ()
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         fields = self.__dict__.get("_output_fields")
@@ -130,7 +124,9 @@ class OmitEmptySchema(OpenApiSerializerExtension):
 
     drf-spectacular requires every read-only field of a response, which an omitempty encoder does
     not deliver: a client validating against the served schema would reject a Kafka without a
-    ``cluster_id`` or a service account without a ``description``.
+    ``cluster_id`` or a service account without a ``description``. Any field can be left out, so
+    the schema requires only the constant fields and those a subclass names in its
+    ``always_present`` tuple (never empty; upstream's contract requires the same ones).
     """
 
     target_class = OmitEmptySerializer
@@ -140,9 +136,8 @@ class OmitEmptySchema(OpenApiSerializerExtension):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)  # noqa: SLF001
         serializer = self.target if isinstance(self.target, serializers.Serializer) else self.target()
         constant = {name for name, field in serializer.fields.items() if isinstance(field, ConstantField)}
-        required = [
-            name for name in schema.get("required", ()) if name in serializer.always_present or name in constant
-        ]
+        always = set(getattr(serializer, "always_present", ())) | constant
+        required = [name for name in schema.get("required", ()) if name in always]
         schema.pop("required", None)
         if required:
             schema["required"] = required
