@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from agents.prewarming import ReservedKafka
 from clusters.models import Cluster
-from fleetmanager.api.fields import ConstantField, StrictBooleanField, StrictCharField
+from fleetmanager.api.fields import ConstantField, StrictBooleanField, StrictCharField, StrictIntegerField
 from fleetmanager.fleetconfig import KafkaSize, fleet_config
 from kafkas.models import KafkaRequest, KafkaStatus
 
@@ -59,11 +59,26 @@ class RouteSerializer(serializers.Serializer):
     router = _text()
 
 
+def _int32() -> StrictIntegerField:
+    return StrictIntegerField(required=False, allow_null=True, min_value=-(2**31), max_value=2**31 - 1)
+
+
+class KafkaCapacitySerializer(serializers.Serializer):
+    """DataPlaneKafkaStatus.capacity: typed as upstream's decoder reads it (a wrong type is 400/17); then ignored."""
+
+    ingressEgressThroughputPerSec = _text()  # noqa: N815 (upstream field names)
+    totalMaxConnections = _int32()  # noqa: N815
+    maxDataRetentionSize = _text()  # noqa: N815
+    maxPartitions = _int32()  # noqa: N815
+    maxDataRetentionPeriod = _text()  # noqa: N815
+    maxConnectionAttemptsPerSec = _int32()  # noqa: N815
+
+
 class KafkaStatusSerializer(serializers.Serializer):
-    """DataPlaneKafkaStatus (capacity is accepted and ignored, as upstream)."""
+    """DataPlaneKafkaStatus (capacity is checked and ignored, as upstream)."""
 
     conditions = ConditionSerializer(many=True, required=False)
-    capacity = serializers.DictField(required=False, allow_null=True)
+    capacity = KafkaCapacitySerializer(required=False, allow_null=True)
     versions = VersionsSerializer(required=False)
     routes = RouteSerializer(many=True, required=False, allow_null=True)
     adminServerURI = _text()  # noqa: N815

@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and print its figures.
 
 Figures, not verdicts: machines differ and share cores, so read medians and compare
-ratios between runs on the same machine. `BENCH_ONLY=latency`, `scale`, `clusters`, `load` or `profile`
+ratios between runs on the same machine. `BENCH_ONLY=latency`, `scale`, `clusters`, `load`, `profile` or `fuzz`
 runs one of them. Each runs in a process of its own, on a database of its own.
 """
 
@@ -18,6 +18,7 @@ BENCHES = {
     "clusters": "bench.clusters_scale",
     "load": "bench.load",
     "profile": "bench.profile",
+    "fuzz": "bench.fuzz",
 }
 
 

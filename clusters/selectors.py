@@ -26,6 +26,15 @@ def live_clusters() -> QuerySet[Cluster]:
     return Cluster.objects.exclude(status__in=DELETING_STATUSES)
 
 
+def live_fleet_clusters() -> QuerySet[Cluster]:
+    """The fleet's own data plane, shared by every organisation: no customer's enterprise cluster.
+
+    Where a customer runs its enterprise cluster (provider, region) is that customer's business,
+    shown only through its own /clusters.
+    """
+    return live_clusters().filter(cluster_type=ClusterType.MANAGED)
+
+
 def external_id_registered(external_id: str) -> bool:
     return Cluster.objects.filter(external_id=external_id).exists()
 
@@ -95,14 +104,14 @@ class CloudRegion:
 
 
 def cloud_providers() -> list[CloudProvider]:
-    """Configured providers plus any provider a live cluster runs on.
+    """Configured providers plus any provider a live cluster of the fleet runs on.
 
     Upstream lists only providers that have clusters, so a fresh install answers
     an empty list; we also list what the configuration offers.
     """
     configured = fleet_config().providers
     names = list(configured.names)
-    for name in live_clusters().order_by("cloud_provider").values_list("cloud_provider", flat=True).distinct():
+    for name in live_fleet_clusters().order_by("cloud_provider").values_list("cloud_provider", flat=True).distinct():
         if name not in names:
             names.append(name)
     return [CloudProvider(name, DISPLAY_NAMES.get(name, name), configured.get(name) is not None) for name in names]
@@ -113,7 +122,7 @@ def cloud_regions(provider_id: str) -> list[CloudRegion]:
     provider = config.providers.get(provider_id)
     names = [r.name for r in provider.regions] if provider else []
     cluster_regions = (
-        live_clusters().filter(cloud_provider=provider_id).order_by("region").values_list("region", flat=True)
+        live_fleet_clusters().filter(cloud_provider=provider_id).order_by("region").values_list("region", flat=True)
     )
     for name in cluster_regions.distinct():
         if name not in names:

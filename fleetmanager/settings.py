@@ -177,6 +177,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["fleetmanager.api.renderers.ORJSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fleetmanager.api.exception_handler.handle_exception",
+    # No OPTIONS metadata page (no contract has OPTIONS): DRF then refuses it like any other
+    # method a view does not serve, 405/10 in the upstream shape.
+    "DEFAULT_METADATA_CLASS": None,
     "UNAUTHENTICATED_USER": None,
     "UNAUTHENTICATED_TOKEN": None,
 }

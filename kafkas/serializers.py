@@ -59,6 +59,8 @@ class KafkaUpdateSerializer(serializers.Serializer):
 class KafkaRequestSerializer(OmitEmptySerializer):
     """The public KafkaRequest (§1.5). Empty strings and nulls are left out, as upstream's encoder does."""
 
+    always_present = ("id", "kind", "href", "multi_az", "reauthentication_enabled")
+
     id = serializers.CharField()
     kind = ConstantField("Kafka")
     href = serializers.CharField()

@@ -338,6 +338,25 @@ CASES = [
         {"items": []},
         fails_with="$: 'instance_types' is a required property",
     ),
+    # Request allowance: a NUL in the query is refused before routing, 400/21, on any operation.
+    Case("nul-in-query-400-21", "GET", f"{KAFKAS}/{KAFKA_ID}/metrics/query?filters=a%00b", 400, error("21")),
+    Case("nul-in-unknown-parameter-400-21", "GET", "/api/kafkas_mgmt/v1/cloud_providers?x%00=1", 400, error("21")),
+    Case(
+        "400-without-nul-is-not-allowed",
+        "GET",
+        f"{KAFKAS}/{KAFKA_ID}/metrics/query?filters=ab",
+        400,
+        error("21"),
+        fails_with="status 400 is not documented",
+    ),
+    Case(
+        "nul-in-query-other-error-id",
+        "GET",
+        f"{KAFKAS}/{KAFKA_ID}/metrics/query?filters=a%00b",
+        400,
+        error("17"),
+        fails_with="status 400 is not documented",
+    ),
     # A text/plain operation: only the media type is checked.
     Case(
         "federate-text",

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -142,3 +143,28 @@ class OmitEmptySerializer(serializers.Serializer):
             if value is not None and value != "":
                 body[name] = value
         return body
+
+
+class OmitEmptySchema(OpenApiSerializerExtension):
+    """The schema of an ``OmitEmptySerializer``: what drf-spectacular generates, requiring only what is always there.
+
+    drf-spectacular requires every read-only field of a response, which an omitempty encoder does
+    not deliver: a client validating against the served schema would reject a Kafka without a
+    ``cluster_id`` or a service account without a ``description``. Any field can be left out, so
+    the schema requires only the constant fields and those a subclass names in its
+    ``always_present`` tuple (never empty; upstream's contract requires the same ones).
+    """
+
+    target_class = OmitEmptySerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)  # noqa: SLF001
+        serializer = self.target if isinstance(self.target, serializers.Serializer) else self.target()
+        constant = {name for name, field in serializer.fields.items() if isinstance(field, ConstantField)}
+        always = set(getattr(serializer, "always_present", ())) | constant
+        required = [name for name in schema.get("required", ()) if name in always]
+        schema.pop("required", None)
+        if required:
+            schema["required"] = required
+        return schema

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
 from fleetmanager.api.fields import ConstantField, OmitEmptySerializer
@@ -40,6 +40,8 @@ class ErrorBody:
 class ErrorSerializer(OmitEmptySerializer):
     """Upstream's Error: ``{id, kind, href, code, reason, operation_id}``; renders an ``ErrorBody``."""
 
+    always_present = ("id", "kind", "href", "code", "reason")
+
     id = serializers.SerializerMethodField()
     kind = ConstantField("Error")
     href = serializers.SerializerMethodField()
@@ -61,7 +63,11 @@ class ErrorSerializer(OmitEmptySerializer):
 
 
 def list_serializer(name: str, item: type[serializers.Serializer], kind: str) -> type[serializers.Serializer]:
-    """The upstream list envelope `{kind, page, size, total, items}` around ``item``; renders a ``Page``."""
+    """The upstream list envelope `{kind, page, size, total, items}` around ``item``; renders a ``Page``.
+
+    The envelope is the whole body of a list action: without `many=False`, drf-spectacular
+    would document it as an array of envelopes.
+    """
     fields = {
         "kind": ConstantField(kind),
         "page": serializers.IntegerField(),
@@ -70,7 +76,7 @@ def list_serializer(name: str, item: type[serializers.Serializer], kind: str) ->
         "items": item(many=True),
         "__module__": item.__module__,
     }
-    return type(name, (serializers.Serializer,), fields)
+    return extend_schema_serializer(many=False)(type(name, (serializers.Serializer,), fields))
 
 
 ErrorListSerializer = list_serializer("ErrorListSerializer", ErrorSerializer, "ErrorList")

@@ -158,6 +158,11 @@ class SSOEmulator(FaultInjectingEmulator):
         with self.lock:
             return [client.representation() for client in self._realm(realm).values()]
 
+    def secrets(self, realm: str = "rhoas") -> dict[str, str]:
+        """Each client's current secret by id (tests check that a refused reset changed none)."""
+        with self.lock:
+            return {client.id: client.secret for client in self._realm(realm).values()}
+
     # --- dispatch -----------------------------------------------------------------------------
 
     def respond(self, method: str, path: str, query: Query, headers: Mapping[str, str], body: bytes) -> Reply:

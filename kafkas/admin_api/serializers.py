@@ -53,6 +53,8 @@ class RouteSerializer(serializers.Serializer):
 class AdminKafkaSerializer(OmitEmptySerializer):
     """The admin view of a Kafka (§8): versions, upgrade flags, routes, namespace, quota."""
 
+    always_present = ("id", "kind", "href", "multi_az", "strimzi_upgrading", "kafka_upgrading", "kafka_ibp_upgrading")
+
     id = serializers.CharField()
     kind = ConstantField("Kafka")
     href = serializers.SerializerMethodField()

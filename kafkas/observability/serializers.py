@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fleetmanager.api.fields import ConstantField
+from fleetmanager.api.fields import ConstantField, OmitEmptySerializer
 from fleetmanager.integrations.observatorium import Series
 from kafkas.observability.catalogue import RETURNED_LABELS
 from kafkas.observability.queries import KafkaMetrics
@@ -45,8 +45,10 @@ class InstantQuerySerializer(serializers.Serializer):
         return series.samples[-1].value
 
 
-class _MetricsListSerializer(serializers.Serializer):
+class _MetricsListSerializer(OmitEmptySerializer):
     """``{kind, id, items}``; ``items`` is left out when empty, as upstream's encoder does."""
+
+    always_present = ("id", "kind")
 
     id = serializers.CharField(source="kafka_id")
 

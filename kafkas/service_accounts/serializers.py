@@ -20,6 +20,8 @@ class ServiceAccountRequestSerializer(serializers.Serializer):
 class ServiceAccountListItemSerializer(OmitEmptySerializer):
     """ServiceAccountListItem: no secret. ``owner`` is the deprecated name of ``created_by``."""
 
+    always_present = ("id", "kind", "href")
+
     id = serializers.CharField()
     kind = ConstantField("ServiceAccount")
     href = serializers.SerializerMethodField()

@@ -362,10 +362,34 @@ def test_unknown_and_foreign_kafkas_are_skipped_and_the_rest_applied(agent: Api,
 
 @pytest.mark.parametrize(
     "body",
-    [["not", "a", "map"], {"k": {"conditions": [{"type": 1}]}}, {"k": {"routes": "r"}}, {"k": "ready"}],
-    ids=["list", "number type", "routes string", "string status"],
+    [
+        ["not", "a", "map"],
+        {"k": {"conditions": [{"type": 1}]}},
+        {"k": {"routes": "r"}},
+        {"k": "ready"},
+        # The capacity is ignored, but read with its types first, as upstream's decoder does (found by the fuzzer).
+        {"k": ready(capacity={"maxConnectionAttemptsPerSec": {"x": 1}})},
+        {"k": ready(capacity={"totalMaxConnections": "100"})},
+        {"k": ready(capacity={"maxPartitions": 2**31})},
+        {"k": ready(capacity={"maxDataRetentionSize": 1000})},
+        {"k": ready(capacity=["1000Gi"])},
+        {"other-kafka": {"capacity": {"maxPartitions": 1.5}}},
+    ],
+    ids=[
+        "list",
+        "number type",
+        "routes string",
+        "string status",
+        "capacity object for an integer",
+        "capacity string for an integer",
+        "capacity over int32",
+        "capacity number for a string",
+        "capacity list",
+        "capacity of another kafka",
+    ],
 )
 def test_malformed_kafka_reports_are_400_17_and_change_nothing(agent: Api, cluster: Cluster, body: Any) -> None:
+    """One malformed entry refuses the whole report: nothing of it is applied."""
     kafka = kafka_on(cluster)
     payload = (
         body

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from clusters.models import ClusterStatus
+from clusters.models import ClusterStatus, ClusterType
 from fleetmanager.fleetconfig import reset_fleet_config
-from tests.conftest import V1, Api
+from tests.conftest import OTHER_ORG, V1, Api
 from tests.factories import ClusterFactory, KafkaFactory
 
 
@@ -29,6 +29,21 @@ def test_providers_of_live_clusters_are_listed_disabled_unless_configured(alice:
 
     assert [(p["id"], p["enabled"]) for p in body["items"]] == [("aws", True), ("gcp", False)]
     assert (body["size"], body["total"]) == (2, 2)
+
+
+def test_a_customers_enterprise_cluster_adds_no_provider_or_region_to_what_everyone_sees(alice: Api) -> None:
+    """Where another organisation runs its own cluster is its business (issue 15, tenant isolation)."""
+    for provider, region in (("gcp", "their-own-region"), ("aws", "their-aws-region")):
+        ClusterFactory(
+            cloud_provider=provider, region=region, cluster_type=ClusterType.ENTERPRISE, organization_id=OTHER_ORG
+        )
+
+    providers = alice.get(f"{V1}/cloud_providers").json()
+    regions = alice.get(f"{V1}/cloud_providers/aws/regions").json()
+
+    assert [p["id"] for p in providers["items"]] == ["aws"]
+    assert [r["id"] for r in regions["items"]] == ["us-east-1"]
+    assert alice.get(f"{V1}/cloud_providers/gcp/regions").json()["items"] == []
 
 
 def test_regions_report_enabled_and_available_sizes(alice: Api, ready_cluster: Any) -> None:

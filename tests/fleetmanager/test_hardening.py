@@ -117,6 +117,11 @@ HTML_ROWS = [
     Row("wrong method", "put", f"{V1}/kafkas", 405, 10, body={}),
     Row("wrong method on the error catalogue", "post", f"{V1}/errors", 405, 10, body={}),
     Row("wrong method on an agent path", "post", f"{AGENT}/c1/status", 405, 10, token="agent", body={}),
+    # OPTIONS is in no contract: no DRF metadata page describing our views (found by the fuzzer).
+    Row("options on a collection", "options", f"{V1}/kafkas", 405, 10, reason='"OPTIONS" not allowed'),
+    Row("options on the error catalogue, no token", "options", f"{V1}/errors", 405, 10, token=""),
+    Row("options on an agent path", "options", f"{AGENT}/c1/kafkas", 405, 10, token="agent"),
+    Row("options on an unknown path", "options", f"{V1}/no_such_thing", 404, 7),
 ]
 
 
