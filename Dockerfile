@@ -27,8 +27,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     FLEET_ENV=production \
     FLEET_VAR_DIR=/app/var \
-    PROMETHEUS_MULTIPROC_DIR=/app/var/prometheus \
-    WEB_CONCURRENCY=4
+    PROMETHEUS_MULTIPROC_DIR=/app/var/prometheus
 
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
@@ -56,6 +55,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
 
-# WEB_CONCURRENCY sets the number of workers; on SIGTERM in-flight requests finish (graceful_timeout).
+# Workers x threads: 2 x 4 for two cores (WEB_CONCURRENCY and FLEET_WEB_THREADS change them,
+# fleetmanager/gunicorn.py); on SIGTERM in-flight requests finish (graceful_timeout).
 CMD ["gunicorn", "-c", "python:fleetmanager.gunicorn", "fleetmanager.wsgi", "--bind", "0.0.0.0:8000", \
-     "--threads", "4", "--timeout", "60", "--access-logfile", "-"]
+     "--access-logfile", "-"]

@@ -83,10 +83,6 @@ def _gunicorn(port: int, env: dict[str, str], logs: Path) -> subprocess.Popen:
         "fleetmanager.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
     ]
     return start(command, env=env, log=logs / "gunicorn.log")
 

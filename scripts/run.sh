@@ -89,7 +89,7 @@ else
 fi
 
 setsid $BIN/gunicorn -c python:fleetmanager.gunicorn fleetmanager.wsgi \
-  --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 60 \
+  --bind "$HOST:$PORT" \
   --access-logfile var/log/access.log --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms' &
 pids+=($!)
 

@@ -301,7 +301,7 @@ def served_api(env: Mapping[str, str], log: Path) -> Iterator[str]:
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         *("-c", "python:fleetmanager.gunicorn", "fleetmanager.wsgi"),
-        *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "60"),
+        *("--bind", f"127.0.0.1:{port}"),
     ]
     process = start(command, env={**env, "FLEET_ADMIN_ISSUERS": ADMIN_ISSUER}, log=log)
     try:
