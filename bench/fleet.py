@@ -9,7 +9,6 @@ process, which must have Django set up on the same database (`bench_world` does,
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import signal
@@ -18,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -53,8 +52,8 @@ def start_manage(name: str, args: list[str], env: dict[str, str], logs: Path) ->
     )
 
 
-def start_qclusters(count: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
-    return [start_manage(f"qcluster-{index}", ["qcluster"], env, logs) for index in range(count)]
+def start_qclusters(count: int, env: dict[str, str], logs: Path, first: int = 0) -> list[subprocess.Popen[bytes]]:
+    return [start_manage(f"qcluster-{index}", ["qcluster"], env, logs) for index in range(first, first + count)]
 
 
 def start_agent(api_url: str, env: dict[str, str], logs: Path, *options: str) -> subprocess.Popen[bytes]:
@@ -111,6 +110,15 @@ def status_counts() -> Counter[str]:
     return Counter(KafkaRequest.objects.values_list("status", flat=True))
 
 
+def claimed_rows() -> Any:
+    """The Kafka rows some worker has claimed now: due in the future, with no failure behind it."""
+    from django.utils import timezone
+
+    from kafkas.models import NEEDS_RECONCILER, KafkaRequest
+
+    return KafkaRequest.objects.filter(NEEDS_RECONCILER, next_reconcile_at__gt=timezone.now(), reconcile_failures=0)
+
+
 class ClaimWatch:
     """The Kafka rows claimed at a moment (a kill): when each was worked again (its claim or status changed).
 
@@ -120,14 +128,8 @@ class ClaimWatch:
     """
 
     def __init__(self, started: float) -> None:
-        from django.utils import timezone
-
-        from kafkas.models import NEEDS_RECONCILER, KafkaRequest
-
         self.started = started
-        rows = KafkaRequest.objects.filter(
-            NEEDS_RECONCILER, next_reconcile_at__gt=timezone.now(), reconcile_failures=0
-        ).values_list("pk", "status", "next_reconcile_at")
+        rows = claimed_rows().values_list("pk", "status", "next_reconcile_at")
         self._claimed: dict[str, tuple[str, datetime]] = {pk: (status, due) for pk, status, due in rows}
         self.reworked: dict[str, float] = {}
 
@@ -196,13 +198,15 @@ def step_problems() -> list[str]:
     """Every Kafka's status history holds each step of STEPS exactly once, and nothing else."""
     from kafkas.models import KafkaRequest, KafkaStatusChange
 
-    history = Counter(KafkaStatusChange.objects.values_list("kafka_id", "to_status"))
-    problems = []
-    for kafka_id, name in KafkaRequest.objects.values_list("id", "name"):
-        steps = {status: count for (kid, status), count in history.items() if kid == kafka_id}
-        if steps != dict.fromkeys(STEPS, 1):
-            problems.append(f"{name}: {steps}")
-    return problems
+    history: dict[str, Counter[str]] = defaultdict(Counter)
+    for kafka_id, status in KafkaStatusChange.objects.values_list("kafka_id", "to_status"):
+        history[kafka_id][status] += 1
+    expected = dict.fromkeys(STEPS, 1)
+    return [
+        f"{name}: {dict(history[kafka_id])}"
+        for kafka_id, name in KafkaRequest.objects.values_list("id", "name")
+        if dict(history[kafka_id]) != expected
+    ]
 
 
 def canary_problems(sso: Any, kafkas: int, other_clients: int = 1) -> list[str]:
@@ -264,9 +268,31 @@ class World:
     logs: Path
     sso: Any
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    qclusters: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def manage(self, *args: str) -> None:
         subprocess.run([*MANAGE, *args], env=self.env, cwd=ROOT, check=True, capture_output=True, timeout=300)
+
+    def start(self, *, qclusters: int, agent_options: list[str]) -> str:
+        """gunicorn, ``qclusters`` reconciler processes and the simulated agent; returns the API's URL once
+        the configured cluster is ready (and, with reconcilers, one of them leads)."""
+        from clusters.models import Cluster, ClusterStatus
+
+        web, url = start_web(self.env, self.logs / "web.log")
+        self.processes.append(web)
+        self.start_qclusters(qclusters)
+        self.processes.append(start_agent(url, self.env, self.logs, "--render-dir", "", *agent_options))
+        wait_for(lambda: Cluster.objects.filter(status=ClusterStatus.READY).exists(), 90, "a ready cluster")
+        return url
+
+    def start_qclusters(self, count: int) -> list[subprocess.Popen[bytes]]:
+        started = start_qclusters(count, self.env, self.logs, first=len(self.qclusters))
+        self.qclusters += started
+        self.processes += started
+        if started:
+            pids = {p.pid for p in started}
+            wait_for(lambda: holder_pid("cluster") in pids, 60, "a reconciler to take the cluster lease", 0.2)
+        return started
 
 
 _django_ready = False
@@ -304,7 +330,7 @@ def bench_world(
     from fleetmanager.emulators import SSO_PREFIX, build_server
 
     logs = Path(tempfile.mkdtemp(prefix=f"fleet-bench-{name}-"))
-    server = build_server("127.0.0.1", 0, log_level=logging.WARNING).start()
+    server = build_server("127.0.0.1", 0).start()  # logs each request at DEBUG: quiet
     sso = server.emulator(SSO_PREFIX)
     with contextlib.ExitStack() as stack:
         url = database_url or stack.enter_context(bench_database())
