@@ -36,7 +36,7 @@ from bench.fleet import (
 KAFKAS = int(os.environ.get("BENCH_FAILOVER_KAFKAS", "200"))
 READY_AFTER = os.environ.get("BENCH_FAILOVER_READY_AFTER", "6")
 CLIENTS = 8
-CLAIMED_AT_KILL = 10  # the kill waits (10 s at most) for this many rows in some worker's hands
+CLAIMED_AT_KILL = 2  # the kill waits (5 s at most) for this many rows in some worker's hands
 RESULTS = ROOT / "bench" / "results"
 # The configured cluster takes every Kafka of the run (it ships with room for 20).
 ROOM = {"dataplane-cluster-configuration.yaml": ("kafka_instance_limit: 20", "kafka_instance_limit: 2000")}
@@ -59,7 +59,7 @@ def run() -> list[str]:
         wait_for(lambda: KafkaRequest.objects.count() >= KAFKAS // 2, 120, "half the Kafkas created", 0.05)
         # ... and work in flight: rows claimed (by either process; the kill leaves the victim's to lapse).
         with contextlib.suppress(AssertionError):
-            wait_for(lambda: claimed_rows().count() >= CLAIMED_AT_KILL, 10, "claimed rows", 0.02)
+            wait_for(lambda: claimed_rows().count() >= CLAIMED_AT_KILL, 5, "claimed rows", 0.01)
         leader = holder_pid("cluster")
         victim = next(p for p in world.qclusters if p.pid == leader)
         survivor = next(p for p in world.qclusters if p is not victim)
