@@ -302,12 +302,16 @@ def _point_django_at(database_url: str) -> None:
     """Set Django up in this process on ``database_url`` (once), or move its connection there."""
     global _django_ready
     if not _django_ready:
+        # Only for the settings: DATABASE_URL stays the server's, where bench_database makes the next one.
+        server_url = os.environ.get("DATABASE_URL")
         os.environ["DATABASE_URL"] = database_url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fleetmanager.settings")
         os.environ.setdefault("FLEET_LOG_LEVEL", "WARNING")
         import django
 
         django.setup()
+        if server_url is not None:
+            os.environ["DATABASE_URL"] = server_url
         _django_ready = True
         return
     from django.db import connection
