@@ -19,9 +19,9 @@ import os
 import statistics
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bench.common import ROOT, percentile, wait_for
+from bench.common import percentile, print_and_keep, wait_for
 from bench.fleet import bench_world, canary_problems, create_kafkas, status_counts, step_problems, user_headers
 
 KAFKAS = int(os.environ.get("BENCH_BURST_KAFKAS", "1000"))
@@ -29,7 +29,6 @@ CLIENTS = int(os.environ.get("BENCH_BURST_CLIENTS", "8"))
 BACKLOG = os.environ.get("BENCH_BURST_BACKLOG") == "1"
 QCLUSTERS = [int(n) for n in os.environ.get("BENCH_BURST_QCLUSTERS", "1,2").split(",")]
 TARGET_SECONDS = 60
-RESULTS = ROOT / "bench" / "results"
 ROOM = {"dataplane-cluster-configuration.yaml": ("kafka_instance_limit: 20", "kafka_instance_limit: 5000")}
 
 
@@ -118,9 +117,5 @@ def report() -> None:
     for count in QCLUSTERS:
         burst = run(count)
         lines.append(burst.row())
-        print(lines[-1], flush=True)
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    suffix = "-backlog" if BACKLOG else ""
-    (RESULTS / f"burst{suffix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md").write_text(text)
+        print(f"  {lines[-1]}", flush=True)  # progress
+    print_and_keep("burst-backlog" if BACKLOG else "burst", lines, suffix="md")

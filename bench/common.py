@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -22,6 +23,7 @@ from urllib.parse import urlparse, urlunparse
 import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"  # git-ignored
 
 
 @contextmanager
@@ -121,6 +123,14 @@ def stop_processes(processes: list[subprocess.Popen], timeout: float = 30) -> No
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def print_and_keep(name: str, lines: list[str], suffix: str = "txt") -> None:
+    """Print a bench's report and keep it as bench/results/<name>-<UTC time>.<suffix>."""
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{suffix}").write_text(text)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -17,9 +17,8 @@ import contextlib
 import os
 import threading
 import time
-from datetime import UTC, datetime
 
-from bench.common import ROOT, wait_for
+from bench.common import print_and_keep, wait_for
 from bench.fleet import (
     bench_world,
     canary_problems,
@@ -37,7 +36,6 @@ KAFKAS = int(os.environ.get("BENCH_FAILOVER_KAFKAS", "200"))
 READY_AFTER = os.environ.get("BENCH_FAILOVER_READY_AFTER", "6")
 CLIENTS = 8
 CLAIMED_AT_KILL = 2  # the kill waits (5 s at most) for this many rows in some worker's hands
-RESULTS = ROOT / "bench" / "results"
 # The configured cluster takes every Kafka of the run (it ships with room for 20).
 ROOM = {"dataplane-cluster-configuration.yaml": ("kafka_instance_limit: 20", "kafka_instance_limit: 2000")}
 
@@ -88,8 +86,4 @@ def run() -> list[str]:
 
 
 def report() -> None:
-    lines = run()
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"failover-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.txt").write_text(text)
+    print_and_keep("failover", run())

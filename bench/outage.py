@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from bench.common import ROOT, wait_for
+from bench.common import print_and_keep, wait_for
 from bench.fleet import KAFKAS_API, bench_world, step_problems, user_headers
 from bench.postgres import throwaway_postgres
 
@@ -35,7 +35,6 @@ BEFORE = float(os.environ.get("BENCH_OUTAGE_BEFORE", "10"))
 OUTAGE = float(os.environ.get("BENCH_OUTAGE_SECONDS", "30"))
 AFTER = float(os.environ.get("BENCH_OUTAGE_AFTER", "20"))
 READ_TIMEOUT = 15.0
-RESULTS = ROOT / "bench" / "results"
 ROOM = {"dataplane-cluster-configuration.yaml": ("kafka_instance_limit: 20", "kafka_instance_limit: 5000")}
 
 
@@ -225,8 +224,4 @@ def run() -> list[str]:
 
 
 def report() -> None:
-    lines = run()
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"outage-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.txt").write_text(text)
+    print_and_keep("outage", run())
