@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +14,8 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
+from agents.simulator import AgentFleet, AgentOptions
+from clusters.models import Cluster
 from fleetmanager import reconcile, ticker
 from fleetmanager.api.exception_handler import handle_exception
 from fleetmanager.devtokens import mint_token
@@ -139,6 +142,24 @@ def test_ticks_during_an_outage_log_it_once(caplog: pytest.LogCaptureFixture) ->
     with database_away():
         for _ in range(3):
             ticker.run_passes()  # the real passes: Kafka rows, clusters
+
+    logged = records(caplog)
+    assert [(r.name, r.levelname, r.exc_info) for r in logged] == [("fleetmanager.database", "WARNING", None)]
+
+
+def test_the_simulated_agents_log_an_outage_once(caplog: pytest.LogCaptureFixture) -> None:
+    options = AgentOptions(api_url="http://127.0.0.1:9", cluster_id="")
+    fleet = AgentFleet(
+        options,
+        token_for=lambda cluster_id: lambda: "",
+        clusters=lambda: list(Cluster.objects.values_list("cluster_id", flat=True)),
+        discover_interval=0.05,
+    )
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+
+    with database_away():
+        fleet.run(stop)  # looks its clusters up about ten times
 
     logged = records(caplog)
     assert [(r.name, r.levelname, r.exc_info) for r in logged] == [("fleetmanager.database", "WARNING", None)]
