@@ -28,6 +28,7 @@ import requests
 from agents.dataplane import managedkafka
 from agents.dataplane.state import DataPlane, Outcome, Result
 from agents.dataplane.store import RenderStore
+from fleetmanager.outage import database_outage, database_unavailable
 
 logger = logging.getLogger("fleetmanager.agents.simulator")
 
@@ -230,8 +231,11 @@ class AgentFleet:
         while not stop.is_set():
             try:
                 self._discover()
-            except Exception:  # a failed lookup is retried at the next interval
-                logger.exception("agent fleet: could not list clusters")
+            except Exception as exc:  # a failed lookup is retried at the next interval
+                if database_unavailable(exc):  # once per outage, not a traceback every interval
+                    database_outage.report(exc, "agent fleet")
+                else:
+                    logger.exception("agent fleet: could not list clusters")
             stop.wait(self._discover_interval)
         for _, cluster_stop in self._agents.values():
             cluster_stop.set()

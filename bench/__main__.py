@@ -1,8 +1,10 @@
 """`make bench`: run every benchmark and print its figures.
 
 Figures, not verdicts: machines differ and share cores, so read medians and compare
-ratios between runs on the same machine. `BENCH_ONLY=latency`, `scale`, `clusters`, `load`, `profile` or `fuzz`
-runs one of them. Each runs in a process of its own, on a database of its own.
+ratios between runs on the same machine. `BENCH_ONLY=latency`, `scale`, `clusters`, `load`, `profile`, `fuzz`,
+`failover`, `burst` or `outage` runs one of them. Each runs in a process of its own, on a database of its own
+(`outage` on a PostgreSQL server of its own, which it stops and starts). `BENCH_KEEP_LOGS=1` keeps the logs
+of the processes the failover, burst and outage benches start (their folder is printed).
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ BENCHES = {
     "load": "bench.load",
     "profile": "bench.profile",
     "fuzz": "bench.fuzz",
+    "failover": "bench.failover",
+    "burst": "bench.burst",
+    "outage": "bench.outage",
 }
 
 

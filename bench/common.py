@@ -13,14 +13,17 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"  # git-ignored
 
 
 @contextmanager
@@ -61,6 +64,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
+    """Poll ``condition`` until it returns something true (returned), or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def wait_for_port(port: int, timeout: float = 30) -> None:
@@ -109,6 +123,14 @@ def stop_processes(processes: list[subprocess.Popen], timeout: float = 30) -> No
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def print_and_keep(name: str, lines: list[str], suffix: str = "txt") -> None:
+    """Print a bench's report and keep it as bench/results/<name>-<UTC time>.<suffix>."""
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{suffix}").write_text(text)
 
 
 def percentile(values: list[float], share: float) -> float:

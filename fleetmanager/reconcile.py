@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fleetmanager import metrics
+from fleetmanager.outage import database_outage, database_unavailable
 
 logger = logging.getLogger("fleetmanager.reconcile")
 
@@ -114,6 +115,18 @@ def back_off(model: type[models.Model], pk: str, failures: int, error: str) -> t
     return delay
 
 
+_LOGGED = "_fleet_logged"
+
+
+def mark_logged(exc: BaseException) -> None:
+    """Note on ``exc`` that it has been logged, so whoever catches it next does not log it again."""
+    setattr(exc, _LOGGED, True)
+
+
+def was_logged(exc: BaseException) -> bool:
+    return getattr(exc, _LOGGED, False)
+
+
 @dataclass
 class PassStats:
     errors: int = 0
@@ -127,10 +140,14 @@ def reconcile_pass(worker_type: str) -> Iterator[PassStats]:
     started = time.monotonic()
     try:
         yield stats
-    except Exception:
+    except Exception as exc:
         stats.errors += 1
-        # Logged here, with the live traceback (Sentry's event too): django-q only records it as text.
-        logger.exception("%s: the reconcile pass failed", worker_type)
+        if database_unavailable(exc):
+            database_outage.report(exc, f"{worker_type} reconciler")  # once per outage, not every tick
+        else:
+            # Logged here, with the live traceback (Sentry's event too): django-q only records it as text.
+            logger.exception("%s: the reconcile pass failed", worker_type)
+        mark_logged(exc)
         raise
     finally:
         metrics.RECONCILER_DURATION.labels(worker_type=worker_type).set(time.monotonic() - started)

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils.module_loading import import_string
 
+from fleetmanager.outage import database_outage, database_unavailable
+from fleetmanager.reconcile import was_logged
 from fleetmanager.schedules import TICK_PASSES
 
 logger = logging.getLogger("fleetmanager.ticker")
@@ -31,8 +33,14 @@ def run_passes() -> None:
     for name, path in TICK_PASSES.items():
         try:
             import_string(path)()
-        except Exception:
-            logger.exception("reconcile pass %s failed; the next tick retries", name)
+        except Exception as exc:
+            # A reconcile pass logs its own failure (fleetmanager.reconcile): once is enough.
+            if was_logged(exc):
+                continue
+            if database_unavailable(exc):  # e.g. taking a lease before the pass began
+                database_outage.report(exc, f"{name} tick")
+            else:
+                logger.exception("reconcile pass %s failed; the next tick retries", name)
         finally:
             # Between ticks this thread holds no connection: qcluster forks its workers from this
             # process, and a forked child must not inherit (and later close) a live one.

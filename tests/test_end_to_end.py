@@ -12,7 +12,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from django.db import connection
 
 from agents.dataplane import schema, store
 from agents.simulator import AgentOptions, SimulatedAgent, TokenCache
-from bench.common import stop_processes
+from bench.common import stop_processes, wait_for
 from clusters.models import Cluster, ClusterStatus
 from clusters.tasks import reconcile_clusters
 from fleetmanager.devtokens import mint_token
@@ -36,16 +35,6 @@ from tests.conftest import ORG, worker_env
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CLUSTER = "dev-standalone-1"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class Background:

@@ -9,79 +9,49 @@ per Kafka in the SSO emulator. The full run with 200 Kafkas is `make bench` (BEN
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-from django.conf import settings
 
-from bench.common import stop_processes
+from bench.common import stop_processes, wait_for
+from bench.fleet import (
+    canary_problems,
+    create_kafkas,
+    follow_failover,
+    holder_pid,
+    kill_group,
+    start_agent,
+    start_manage,
+    start_qclusters,
+    step_problems,
+    user_headers,
+)
 from clusters.models import Cluster, ClusterStatus
 from clusters.tasks import reconcile_clusters
-from fleetmanager.devtokens import mint_token
 from fleetmanager.emulators import SSOEmulator
-from fleetmanager.models import LeaderLease
-from kafkas.models import KafkaRequest, KafkaStatus, KafkaStatusChange
-from tests.conftest import ORG, worker_env
-from tests.test_end_to_end import wait_for
+from kafkas.models import KafkaRequest, KafkaStatus
+from tests.conftest import worker_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-MANAGE = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
 KAFKAS = 12
-STEPS = ["accepted", "preparing", "provisioning", "ready"]
-
-
-def start(name: str, args: list[str], env: dict[str, str], logs: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*MANAGE, *args],
-        env=env,
-        stdout=(logs / f"{name}.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: kill -9 takes its workers too
-    )
-
-
-def holder_pid(lease_type: str) -> int | None:
-    lease = LeaderLease.objects.filter(lease_type=lease_type).first()
-    if lease is None or not lease.leader or lease.expires is None:
-        return None
-    return int(lease.leader.split(":")[1])
 
 
 def test_killing_the_lease_holder_loses_nothing_and_repeats_nothing(
     live_server: Any, sso_emulator: SSOEmulator, tmp_path: Path
 ) -> None:
     env = worker_env(FLEET_Q_WORKERS="2")
-    subprocess.run([*MANAGE, "setup_schedules"], env=env, check=True, capture_output=True)
+    start_manage("setup", ["setup_schedules"], env, tmp_path).wait()
     reconcile_clusters()  # the configured cluster and its agent's credentials
-    qclusters = [start(f"qcluster-{i}", ["qcluster"], env, tmp_path) for i in range(2)]
-    agent = start(
-        "agent",
-        ["fleetshard_agent", "--all-clusters", "--api-url", live_server.url, "--poll-interval", "0.5",
-         "--resync-interval", "1", "--ready-after", "6"],
-        env,
-        tmp_path,
-    )  # fmt: skip
+    qclusters = start_qclusters(2, env, tmp_path)
+    options = ["--resync-interval", "1", "--ready-after", "6", "--render-dir", str(tmp_path / "dataplane")]
+    agent = start_agent(live_server.url, env, tmp_path, *options)
     try:
         wait_for(lambda: Cluster.objects.filter(status=ClusterStatus.READY).exists(), 60, "a ready cluster")
         wait_for(lambda: holder_pid("cluster") in {p.pid for p in qclusters}, 30, "a qcluster to lead")
-        headers = {"Authorization": f"Bearer {mint_token(username='alice', org_id=ORG)}"}
-        for index in range(KAFKAS):
-            response = requests.post(
-                f"{live_server.url}/api/kafkas_mgmt/v1/kafkas?async=true",
-                json={"name": f"failover-{index}"},
-                headers=headers,
-                timeout=10,
-            )
-            assert response.status_code == 202, response.text
+        created = create_kafkas(live_server.url, [f"failover-{i}" for i in range(KAFKAS)], 1, user_headers())
+        assert [c.status for c in created] == [202] * KAFKAS
         # Mid-way: everything is claimed or provisioning, nothing is ready yet (the agent waits 6 s).
         wait_for(
             lambda: KafkaRequest.objects.filter(status=KafkaStatus.PROVISIONING).count() >= KAFKAS // 2,
@@ -90,24 +60,13 @@ def test_killing_the_lease_holder_loses_nothing_and_repeats_nothing(
         )
         victim = next(p for p in qclusters if p.pid == holder_pid("cluster"))
         survivor = next(p for p in qclusters if p is not victim)
-        os.killpg(victim.pid, signal.SIGKILL)
-        killed = time.monotonic()
-
-        wait_for(lambda: holder_pid("cluster") == survivor.pid, 30, "the survivor to take the cluster lease over")
-        takeover = time.monotonic() - killed
-        wait_for(lambda: KafkaRequest.objects.filter(status=KafkaStatus.READY).count() == KAFKAS, 90, "all ready")
-        all_ready = time.monotonic() - killed
+        timeline = follow_failover(kill_group(victim), survivor.pid, KAFKAS, timeout=90)
     finally:
         stop_processes([p for p in [*qclusters, agent] if p.poll() is None])
 
-    assert takeover < 15, f"the leases were taken over {takeover:.1f}s after the kill"
-    assert all_ready < 60, f"the last Kafka was ready {all_ready:.1f}s after the kill"
-    history = Counter(KafkaStatusChange.objects.values_list("kafka_id", "to_status"))
-    for kafka in KafkaRequest.objects.all():
-        assert [s for s in STEPS if history[(kafka.id, s)] == 1] == STEPS, f"{kafka.name}: {history}"
-        assert sum(count for (kafka_id, _), count in history.items() if kafka_id == kafka.id) == len(STEPS)
-    canaries = [c["clientId"] for c in sso_emulator.clients() if c["clientId"].startswith("canary-")]
-    assert len(canaries) == len(set(canaries)) == KAFKAS
-    creations = [path for method, path in sso_emulator.requests if method == "POST" and path.endswith("/clients")]
-    assert len(creations) == KAFKAS + 1  # one canary per Kafka and the cluster's agent client, none twice
-    print(f"failover: kill -> takeover {takeover:.1f}s, kill -> last ready {all_ready:.1f}s ({KAFKAS} Kafkas)")
+    print(f"failover ({KAFKAS} Kafkas): {timeline}")
+    assert timeline.takeover is not None and timeline.takeover < 15, timeline
+    assert timeline.reworked is not None and timeline.reworked < 20, timeline
+    assert timeline.last_ready is not None and timeline.last_ready < 60, timeline
+    assert step_problems() == []
+    assert canary_problems(sso_emulator, KAFKAS) == []  # one canary per Kafka and the cluster's agent client

@@ -21,10 +21,11 @@ import requests
 from django.conf import settings
 from prometheus_client.mmap_dict import MmapedDict
 
-from bench.common import stop_processes
+from bench.common import free_port, stop_processes
+from bench.fleet import start_web
 from fleetmanager.emulators import SSOEmulator
 from tests.conftest import V1, worker_env
-from tests.test_served import free_port, start_gunicorn, user_headers, wait_for
+from tests.test_served import user_headers, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +60,7 @@ def fleet(sso_emulator: SSOEmulator, tmp_path: Path) -> Iterator[dict[str, Any]]
     (directory / "counter_999999.db").write_bytes(b"stale")  # left by an earlier start
     env = {**worker_env(FLEET_Q_WORKERS="2"), "PROMETHEUS_MULTIPROC_DIR": str(directory)}
     subprocess.run([*MANAGE, "setup_schedules"], env=env, check=True, capture_output=True, timeout=120)
-    web, url = start_gunicorn(env, tmp_path / "web.log")
+    web, url = start_web(env, tmp_path / "web.log")
     # An operator's one-off pass, after the start: its counts stay, its leader gauge goes with it.
     subprocess.run([*MANAGE, "reconcile_clusters"], env=env, check=True, capture_output=True, timeout=120)
     metrics_port = free_port()

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import requests
 from django.conf import settings
 
 from bench.common import stop_processes
+from bench.fleet import start_web
 from clusters.models import ClusterStatus
 from fleetmanager.devtokens import mint_token
 from fleetmanager.emulators import SSOEmulator
@@ -32,12 +32,6 @@ from tests.factories import ClusterFactory
 from tests.fixtures.postgres import ThrowawayPostgres
 
 MANAGE = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -51,30 +45,6 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def start_gunicorn(env: dict[str, str], log: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn as `make run` starts it (2 workers x 4 threads); returns the process and its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            "python:fleetmanager.gunicorn",
-            "fleetmanager.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            *extra,
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: requests.get(f"{url}/readyz", timeout=2).ok, 60, "gunicorn to answer")
-    return process, url
 
 
 def user_headers() -> dict[str, str]:
@@ -93,7 +63,7 @@ def chunks(text: str, size: int = 7) -> Iterator[bytes]:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
-    process, url = start_gunicorn(subprocess_env(DJANGO_SETTINGS_MODULE="fleetmanager.settings"), tmp_path / "web.log")
+    process, url = start_web(subprocess_env(DJANGO_SETTINGS_MODULE="fleetmanager.settings"), tmp_path / "web.log")
     yield url
     stop_processes([process])
 
@@ -160,7 +130,7 @@ def fleet_on(throwaway_postgres: ThrowawayPostgres, sso_emulator: SSOEmulator, t
     env = {**worker_env(FLEET_Q_WORKERS="2"), "DATABASE_URL": throwaway_postgres.url, "FLEET_DB_CONN_MAX_AGE": "60"}
     for command in (["migrate", "--no-input"], ["setup_schedules"], ["sync_quota_config"], ["reconcile_clusters"]):
         subprocess.run([*MANAGE, *command], env=env, check=True, capture_output=True, timeout=300)
-    web, url = start_gunicorn(env, tmp_path / "web.log")
+    web, url = start_web(env, tmp_path / "web.log")
     others = [
         subprocess.Popen(
             [*MANAGE, *command],

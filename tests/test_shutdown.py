@@ -23,11 +23,12 @@ import requests
 from django.conf import settings
 from django_q.tasks import async_task
 
+from bench.fleet import start_web
 from clusters.models import ClusterStatus
 from kafkas.models import KafkaRequest
 from tests.conftest import V1, subprocess_env, worker_env
 from tests.factories import ClusterFactory
-from tests.test_served import start_gunicorn, user_headers, wait_for
+from tests.test_served import user_headers, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +53,7 @@ def trickle(text: str, pause: float, sent: threading.Event) -> Iterator[bytes]:
 
 def test_gunicorn_answers_the_request_in_flight_when_it_is_told_to_stop(tmp_path: Path) -> None:
     ClusterFactory(status=ClusterStatus.READY)
-    web, url = start_gunicorn(subprocess_env(DJANGO_SETTINGS_MODULE="fleetmanager.settings"), tmp_path / "web.log")
+    web, url = start_web(subprocess_env(DJANGO_SETTINGS_MODULE="fleetmanager.settings"), tmp_path / "web.log")
     first_chunk = threading.Event()
     answer: dict[str, Any] = {}
 

@@ -2,7 +2,9 @@
 
 Domain code raises ``ServiceError``; DRF's own exceptions and anything unexpected
 are translated here. Unexpected exceptions are logged with their traceback and
-answered with 500/9 and no detail, so no stack trace reaches a client.
+answered with 500/9 and no detail, so no stack trace reaches a client. The database
+being away is no surprise: 503 with Retry-After, and one log line per outage
+(fleetmanager.outage), not a traceback per request.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 
 from fleetmanager import errors
 from fleetmanager.api.schema import ErrorBody, ErrorSerializer
+from fleetmanager.outage import database_outage, database_unavailable
 
 logger = logging.getLogger("fleetmanager.api")
 
@@ -92,9 +95,15 @@ def operation_id_of(request: Any) -> str | None:
 def error_response(error: errors.ServiceError, request: Any = None) -> Response:
     body = ErrorSerializer(ErrorBody.of(error, operation_id_of(request))).data
     status = http_status(error)
-    log = logger.error if status >= 500 else logger.info
+    unavailable = isinstance(error, errors.ServiceUnavailable)
+    # A 503 is counted by the outage log already; per request it is detail.
+    log = logger.debug if unavailable else logger.error if status >= 500 else logger.info
     log("%s %s -> %s", getattr(request, "method", "-"), getattr(request, "path", "-"), error)
-    return Response(body, status=status, headers=_headers(error, status))
+    response = Response(body, status=status, headers=_headers(error, status))
+    if unavailable:
+        # Django's request logger would add an ERROR line per 503 ("Service Unavailable: ...").
+        response._has_been_logged = True
+    return response
 
 
 def _headers(error: errors.ServiceError, status: int) -> dict[str, str] | None:
@@ -123,8 +132,12 @@ def translate(exc: Exception) -> errors.ServiceError:
     if isinstance(exc, errors.ServiceError):
         return exc
     if isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
-        # The database is away (down, restarting, unreachable): nothing was done; the client may retry.
-        logger.error("database unavailable: %s", exc)
+        # The database is away (down, restarting, unreachable) or gave up on the statement (a deadlock,
+        # a timeout): nothing was done; the client may retry. Only the first is an expected condition.
+        if database_unavailable(exc):
+            database_outage.report(exc, "api")
+        else:
+            logger.error("database error, answered 503", exc_info=exc)
         return errors.ServiceUnavailable()
     if isinstance(exc, RequestDataTooBig):
         return errors.ServiceError(
@@ -166,7 +179,9 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER. Returns a response for every exception, never None."""
     request = context.get("request")
     error = translate(exc)
-    if error.code == errors.GENERAL and not isinstance(exc, errors.ServiceError):
+    # translate() has logged a database failure already (an outage once, anything else in full).
+    unexpected = not isinstance(exc, errors.ServiceError) and not isinstance(error, errors.ServiceUnavailable)
+    if error.code == errors.GENERAL and unexpected:
         logger.exception("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
     return error_response(error, request)
 

@@ -185,10 +185,10 @@ def test_the_format_can_be_forced() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_access_lines_are_json_with_the_operation_id(tmp_path: Path) -> None:
     from bench.common import stop_processes
-    from tests.test_served import start_gunicorn
+    from bench.fleet import start_web
 
     log = tmp_path / "web.log"
-    process, url = start_gunicorn(
+    process, url = start_web(
         subprocess_env(DJANGO_SETTINGS_MODULE="fleetmanager.settings", FLEET_LOG_FORMAT="json"),
         log,
         "--access-logfile",
