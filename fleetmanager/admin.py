@@ -102,10 +102,11 @@ def leases_panel(request: HttpRequest) -> Table:
 def recent_audit(request: HttpRequest) -> Table:
     rows = [
         (
+            # Formatted before format_html, which escapes its arguments into strings first.
             format_html(
-                '<a href="{}">{:%H:%M:%S}</a>',
+                '<a href="{}">{}</a>',
                 reverse("admin:fleetmanager_auditentry_change", args=[e.pk]),
-                e.created_at,
+                f"{timezone.localtime(e.created_at):%H:%M:%S}",
             ),
             e.actor,
             e.action,

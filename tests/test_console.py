@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from clusters.models import Cluster
 from fleetmanager.models import AuditEntry
@@ -251,6 +252,20 @@ def test_the_dashboard_shows_the_fleet(sre: Client, ready_cluster: Any) -> None:
         "Recent audit entries",
     ):
         assert text in page, text
+
+
+@pytest.mark.django_db
+def test_the_dashboard_lists_the_recent_audit_entries(sre: Client, ready_cluster: Any) -> None:
+    kafka = KafkaFactory(status="ready", cluster_id=ready_cluster.cluster_id)
+    act(sre, KAFKAS, "suspend", kafka.id)
+    entry = AuditEntry.objects.get()
+
+    response = sre.get("/admin/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"{timezone.localtime(entry.created_at):%H:%M:%S}</a>" in page
+    assert "kafka.suspend" in page
 
 
 @pytest.mark.django_db
