@@ -24,6 +24,7 @@ from kafkas.serializers import KafkaRequestListSerializer, KafkaRequestSerialize
 from kafkas.service_accounts.serializers import ServiceAccountListSerializer, ServiceAccountSerializer
 from tests.conftest import V1
 from tests.contract import OPENAPI_DIR, SPEC_FILES, STATUS_ERRATA, corrected_documents
+from tests.factories import KafkaFactory
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -148,20 +149,15 @@ def test_each_generated_success_body_has_upstreams_type(spec: str, method: str, 
     assert our_type == their_type, f"{method} {path} {status}: ours is {our_type!r}, upstream's {their_type!r}"
 
 
-def _kafka(**fields: Any) -> KafkaRequest:
-    """A Kafka as it is right after creation: no cluster, no host, no versions (unsaved)."""
-    defaults = {
-        "id": "dc6sheb8di13rl78un1g",
-        "name": "fresh",
-        "owner": "alice",
-        "organisation_id": "13640203",
-        "cloud_provider": "aws",
-        "region": "us-east-1",
-        "instance_type": "standard",
-        "size_id": "x1",
-        "status": "accepted",
-    }
-    return KafkaRequest(**{**defaults, **fields})
+def _kafka() -> KafkaRequest:
+    """A Kafka as it is right after creation: no cluster, no host, no versions, no size yet (unsaved)."""
+    return KafkaFactory.build(
+        id="dc6sheb8di13rl78un1g",
+        name="fresh",
+        max_data_retention_size="",
+        actual_kafka_billing_model="",
+        desired_kafka_billing_model="",
+    )
 
 
 def _account(**fields: Any) -> ServiceAccount:
